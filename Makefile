@@ -1,0 +1,139 @@
+# lutsr build. `make` builds the library and CLI; `make check` installs what
+# is missing, builds, and runs the whole suite (plain and ASan+UBSan);
+# `make demo` builds and upscales a sample.
+
+-include config.mk
+CC ?= gcc
+HAVE_X86_SIMD ?= 0
+PREFIX ?= /usr/local
+
+# BUILD is the output folder; the sanitizer build reuses this Makefile with
+# BUILD=build/asan SAN=1.
+BUILD ?= build
+SAN ?= 0
+
+OPT      ?= -O2
+WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+CFLAGS_COMMON = -std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) -fPIC -Iinclude -Isrc \
+                -DLUTSR_MODEL_DIR='"$(CURDIR)/models"' -DLUTSR_PREFIX='"$(PREFIX)"'
+ifeq ($(SAN),1)
+CFLAGS_COMMON += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS_SAN = -fsanitize=address,undefined
+endif
+LIB_CFLAGS = $(CFLAGS_COMMON) -fvisibility=hidden -DLUTSR_BUILDING_LIB
+LDLIBS     = -lpthread -lm
+PNG_LIBS   = -lpng
+
+LIB_SRCS  = $(wildcard src/*.c)
+ifeq ($(HAVE_X86_SIMD),1)
+LIB_SRCS += $(wildcard src/x86/*.c)
+CFLAGS_COMMON += -DHAVE_X86_SIMD=1
+else
+CFLAGS_COMMON += -DHAVE_X86_SIMD=0
+endif
+LIB_OBJS  = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+TOOL_SRCS = $(wildcard tools/*.c)
+TOOL_OBJS = $(TOOL_SRCS:%.c=$(BUILD)/obj/%.o)
+TOOL_LIB_OBJS = $(filter-out $(BUILD)/obj/tools/lutsr.o,$(TOOL_OBJS))
+
+# tests/test_util.c is a helper, not a test program.
+TEST_SRCS = $(filter-out tests/test_util.c,$(wildcard tests/test_*.c))
+TEST_BINS = $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+TEST_UTIL_OBJS = $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out $(TEST_SRCS),$(wildcard tests/*.c)))
+CHECKASM_SRCS = $(wildcard tests/checkasm/*.c)
+CHECKASM_OBJS = $(CHECKASM_SRCS:%.c=$(BUILD)/obj/%.o)
+
+STATIC = $(BUILD)/lib/liblutsr.a
+SHARED = $(BUILD)/lib/liblutsr.so
+CLI    = $(BUILD)/bin/lutsr
+
+.PHONY: all lib tools tests check check-plain check-asan test-run demo deps clean distclean bench
+.DEFAULT_GOAL := all
+
+all: $(STATIC) $(SHARED) $(CLI)
+lib: $(STATIC) $(SHARED)
+
+config.mk:
+	./configure
+
+# Per-ISA flags only for the files that need them (zimg-style): the rest of
+# the library stays baseline x86-64 so it runs anywhere.
+$(BUILD)/obj/src/x86/%_avx2.o: src/x86/%_avx2.c config.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) -mavx2 -mfma -mbmi2 -MMD -MP -c $< -o $@
+$(BUILD)/obj/src/x86/%_sse41.o: src/x86/%_sse41.c config.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) -msse4.1 -MMD -MP -c $< -o $@
+$(BUILD)/obj/src/%.o: src/%.c config.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/obj/%.o: %.c config.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) -Itools -Itests -MMD -MP -c $< -o $@
+
+$(STATIC): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+$(SHARED): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -Wl,-soname,liblutsr.so.0 $(LDFLAGS_SAN) -o $@ $^ $(LDLIBS)
+$(CLI): $(TOOL_OBJS) $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_SAN) -o $@ $(TOOL_OBJS) $(STATIC) $(PNG_LIBS) $(LDLIBS)
+
+# Tests link the static library (so they can reach internal kernels) plus
+# the tools' I/O code and the shared test helpers.
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_UTIL_OBJS) $(TOOL_LIB_OBJS) $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_SAN) -o $@ $< $(TEST_UTIL_OBJS) $(TOOL_LIB_OBJS) $(STATIC) $(PNG_LIBS) $(LDLIBS)
+$(BUILD)/tests/checkasm: $(CHECKASM_OBJS) $(TEST_UTIL_OBJS) $(STATIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_SAN) -o $@ $(CHECKASM_OBJS) $(TEST_UTIL_OBJS) $(STATIC) $(LDLIBS)
+
+tests: all $(TEST_BINS) $(BUILD)/tests/checkasm
+
+# Runs every test binary and the CLI tests; prints "N passed, N failed".
+test-run: tests
+	@BUILD=$(BUILD) sh tests/run.sh $(TEST_BINS) $(BUILD)/tests/checkasm
+
+check-plain:
+	$(MAKE) test-run
+check-asan:
+	$(MAKE) BUILD=build/asan SAN=1 OPT=-O1 test-run
+
+# The README's test command: set-up, then both suites.
+check: deps
+	$(MAKE) check-plain
+	$(MAKE) check-asan
+
+# Installs only what is missing (Debian bookworm; needs root or sudo).
+DEB_PKGS = gcc make libpng-dev zlib1g-dev ccache
+deps:
+	@sh scripts/install-deps.sh $(DEB_PKGS)
+	@test -f config.mk || ./configure
+
+demo: deps
+	$(MAKE) all
+	sh scripts/demo.sh $(BUILD)
+
+bench: all
+	$(CLI) bench -m bicubic -s 1920x1080
+
+clean:
+	rm -rf build
+distclean: clean
+	rm -f config.mk
+
+# libFuzzer build of the model parser (needs clang); the normal test run
+# replays its corpus without libFuzzer (tests/test_model_fuzz.c):
+#   make fuzz && build/fuzz/fuzz_model -max_total_time=60 tests/fuzz/corpus
+FUZZ_CC ?= clang
+FUZZ_SRCS = tests/fuzz/fuzz_model.c src/model.c src/crc32.c src/error.c src/mem.c
+.PHONY: fuzz
+fuzz: $(BUILD)/fuzz/fuzz_model
+$(BUILD)/fuzz/fuzz_model: $(FUZZ_SRCS) src/model.h src/internal.h src/mem.h include/lutsr/lutsr.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -Iinclude -Isrc -o $@ $(FUZZ_SRCS)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

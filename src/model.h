@@ -1,0 +1,86 @@
+/*
+ * Parsed model (see docs/model-format.md for the byte layout).
+ */
+#ifndef LUTSR_MODEL_H
+#define LUTSR_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lutsr/lutsr.h"
+
+/* File-format constants shared by the parser, the writer and the tests. */
+#define LUTSR_MODEL_MAGIC        "LUTSRMDL"
+#define LUTSR_MODEL_VERSION_MAJOR 1
+#define LUTSR_MODEL_VERSION_MINOR 0
+#define LUTSR_MODEL_HEADER_SIZE  64
+#define LUTSR_MODEL_TENSOR_SIZE  64
+#define LUTSR_MODEL_MAX_TENSORS  64
+#define LUTSR_MODEL_MAX_META     (1u << 20)
+/* Room for the largest valid model, SR-LUT interval_bits 2 x4 (65^4 x 16
+ * bytes = 285.6 MB); checked before anything is allocated. */
+#define LUTSR_MODEL_MAX_FILE     ((uint64_t)512 << 20)
+#define LUTSR_MODEL_DATA_ALIGN   64
+
+enum {
+    LUTSR_DTYPE_INT8 = 1, LUTSR_DTYPE_UINT8 = 2, LUTSR_DTYPE_INT16 = 3,
+    LUTSR_DTYPE_INT32 = 4, LUTSR_DTYPE_FLOAT32 = 5,
+};
+
+/* Kind-specific limits */
+#define LUTSR_SRLUT_MIN_INTERVAL_BITS 2
+#define LUTSR_SRLUT_MAX_INTERVAL_BITS 6
+#define LUTSR_MAX_OUT_SHIFT 24
+
+struct LutsrModel {
+    LutsrModelKind kind;
+    int scale;
+
+    /* SR-LUT: LUT sampled every 2^interval_bits levels, so each of the four
+     * input dimensions has lut_side = 2^(8 - interval_bits) + 1 samples.
+     * ECLUT: 0 (full 256-level LUT, no interpolation). */
+    int interval_bits;
+    int lut_side;
+
+    /* The kernels sum int8 LUT values (weighted, over rotations and, for
+     * ECLUT, over the 3x3 expanded footprint) into an integer T and output
+     * clip(anchor + round_shift(T, out_shift)); anchor is the nearest LR pixel. */
+    int out_shift;
+
+    /* lut[e * lut_values + v]: entry e, value v.
+     * SR-LUT: lut_entries = lut_side^4, lut_values = scale^2.
+     * ECLUT:  lut_entries = 65536,     lut_values = 9 * scale^2. */
+    int8_t *lut;
+    uint32_t lut_entries;
+    uint32_t lut_values;
+
+    const char *metadata;   /* NUL-terminated copy of the file's text */
+    uint32_t crc32;         /* payload CRC from the file (0 for bicubic) */
+    size_t file_size;
+    char *description;      /* built when the model is created, so that
+                             * describe() is safe on a shared model */
+
+    void *buf;              /* owned storage backing lut (64-byte aligned;
+                             * freed with lutsr_free_aligned()) */
+};
+
+/* CRC-32 (IEEE 802.3, as zlib/Python's zlib.crc32), incremental: start with crc = 0. */
+uint32_t lutsr_crc32(uint32_t crc, const void *data, size_t len);
+
+/* Serialise a model in memory (the inverse of lutsr_model_parse); used by
+ * tests and tools to write generated LUTs. *out is malloc()ed. */
+int lutsr_model_serialize(const struct LutsrModel *m, uint8_t **out, size_t *out_size);
+
+/* Like lutsr_model_parse(), but takes ownership of buf (from
+ * lutsr_alloc_aligned(); freed on failure too) instead of copying it, and
+ * starts every error message with prefix (the file name) instead of "model".
+ * Used by lutsr_model_open() so a loaded file is read once and never copied. */
+int lutsr_model_parse_owned(struct LutsrModel **out, void *buf, size_t size,
+                            const char *prefix, char *err, size_t err_size);
+
+/* Build an in-memory model with a zeroed LUT that the caller fills (tests,
+ * tools). kind SRLUT or ECLUT. */
+int lutsr_model_alloc(struct LutsrModel **out, LutsrModelKind kind, int scale,
+                      int interval_bits, int out_shift, const char *metadata);
+
+#endif /* LUTSR_MODEL_H */
