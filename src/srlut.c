@@ -1,7 +1,7 @@
 /*
- * SR-LUT kernel: C reference, LUT re-layout for SIMD and the LutsrKernelOps
- * glue. Semantics (normative): docs/kernels.md, "SR-LUT core" and "The
- * rotation ensemble".
+ * SR-LUT kernel: C reference and the LutsrKernelOps glue (the SIMD rows and
+ * their LUT layouts live in x86/srlut_avx2.c). Semantics (normative):
+ * docs/kernels.md, "SR-LUT core" and "The rotation ensemble".
  *
  * The rotation ensemble is computed without rotating anything. Rotation r
  * (the image turned r * 90 degrees counter-clockwise) sees, at the pixel
@@ -9,81 +9,114 @@
  * source neighbours at srlut_rot_offsets[r] (edge clamping in the rotated
  * frame is clamping in the source frame), and its s x s output block,
  * turned back, puts LUT value srlut_rot_value(r, s, u, v) at block
- * position (u, v). Derivation for r = 1: rot(I)[i][j] = I[j][W-1-i], so rotated
- * pixel (i, j) is source pixel (j, W-1-i); its right neighbour (i, j+1) is
- * source (y+1, x) and its lower neighbour (i+1, j) is source (y, x-1); the
- * block comes back through rot^-1(Z)[p][q] = Z[Hz-1-q][p], i.e. value
- * (s-1-v) * s + u. r = 2 and 3 follow the same way.
+ * position (u, v). Derivation for r = 1: rot(I)[i][j] = I[j][W-1-i], so
+ * rotated pixel (i, j) is source pixel (j, W-1-i); its right neighbour
+ * (i, j+1) is source (y+1, x) and its lower neighbour (i+1, j) is source
+ * (y, x-1); the block comes back through rot^-1(Z)[p][q] = Z[Hz-1-q][p],
+ * i.e. value (s-1-v) * s + u. r = 2 and 3 follow the same way.
+ * tests/test_srlut.c checks all of it against literal rot90 calls.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu.h"
 #include "mem.h"
 #include "model.h"
 #include "srlut.h"
 
-/* Sorts the four (fraction, step) pairs by descending fraction. Ties may
- * go either way (the tied weight is 0). */
-static void sort4_desc(int f[4], int d[4])
+/* Orders two sort keys, larger first (branch-free: cmov). */
+static inline void sort2_desc(uint32_t *a, uint32_t *b)
 {
-    for (int i = 1; i < 4; i++) {
-        int fi = f[i], di = d[i], j = i;
-        for (; j > 0 && f[j - 1] < fi; j--) {
-            f[j] = f[j - 1];
-            d[j] = d[j - 1];
-        }
-        f[j] = fi;
-        d[j] = di;
-    }
+    const uint32_t x = *a, y = *b;
+    *a = x > y ? x : y;
+    *b = x > y ? y : x;
 }
 
-/* Straight from docs/kernels.md, one output block at a time, reading the
- * source with clamped coordinates. */
-static void row_c(const SrlutContext *c, const LutsrPlane *src, int y,
-                  uint8_t *dst, ptrdiff_t dst_stride)
+/* Sorts four (fraction, step) pairs by descending fraction, each packed
+ * into one key fraction << 24 | step (step <= 65^3 < 2^24), with a
+ * five-comparator network: fractions of noisy images defeat branch
+ * prediction. Ties may go either way (the tied weight is 0). */
+static inline void sort4_desc(uint32_t key[4])
 {
-    const int s = c->scale, k = c->interval_bits, n = c->lut_side;
-    const int nv = c->lut_values, q = 1 << k;
+    sort2_desc(&key[0], &key[1]);
+    sort2_desc(&key[2], &key[3]);
+    sort2_desc(&key[0], &key[2]);
+    sort2_desc(&key[1], &key[3]);
+    sort2_desc(&key[1], &key[2]);
+}
+
+#if defined(__GNUC__) && !defined(__clang__)
+#  define UNROLL16 _Pragma("GCC unroll 16")
+#else
+#  define UNROLL16
+#endif
+
+/* Straight from docs/kernels.md, one output block at a time, reading the
+ * source with clamped coordinates. Inlined per scale so the value loops
+ * have constant trip counts. */
+static inline __attribute__((always_inline))
+void row_c_tmpl(const SrlutContext *c, const LutsrPlane *src, int y,
+                uint8_t *dst, ptrdiff_t dst_stride, const int s)
+{
+    const int k = c->interval_bits, n = c->lut_side, q = 1 << k, nv = s * s;
     const int w = src->width, h = src->height;
     const int steps[4] = { n * n * n, n * n, n, 1 };
     const uint8_t *rows[3];
     for (int i = 0; i < 3; i++)
         rows[i] = src->data + (ptrdiff_t)lutsr_clampi(y + i - 1, 0, h - 1) * src->stride;
-    int perm[4][16];
+    uint8_t perm[4][16];
     for (int r = 0; r < 4; r++)
         for (int u = 0; u < s; u++)
             for (int v = 0; v < s; v++)
-                perm[r][u * s + v] = srlut_rot_value(r, s, u, v);
+                perm[r][u * s + v] = (uint8_t)srlut_rot_value(r, s, u, v);
 
     for (int x = 0; x < w; x++) {
         const int cols[3] = { x > 0 ? x - 1 : 0, x, x + 1 < w ? x + 1 : w - 1 };
         const int anchor = rows[1][x];
         int acc[16] = { 0 };
+        UNROLL16
         for (int r = 0; r < 4; r++) {
+            const int8_t (*o)[2] = srlut_rot_offsets[r];
             int px[4] = { anchor };
             for (int i = 0; i < 3; i++)
-                px[i + 1] = rows[1 + srlut_rot_offsets[r][i][0]][cols[1 + srlut_rot_offsets[r][i][1]]];
-            int f[4], d[4], e[5] = { 0 };
+                px[i + 1] = rows[1 + o[i][0]][cols[1 + o[i][1]]];
+            uint32_t key[4];
+            int f[4], e[5] = { 0 };
             for (int i = 0; i < 4; i++) {
                 e[0] = e[0] * n + (px[i] >> k);
-                f[i] = px[i] & (q - 1);
-                d[i] = steps[i];
+                key[i] = (uint32_t)(px[i] & (q - 1)) << 24 | (uint32_t)steps[i];
             }
-            sort4_desc(f, d);
+            sort4_desc(key);
+            for (int i = 0; i < 4; i++) {
+                f[i] = (int)(key[i] >> 24);
+                e[i + 1] = e[i] + (int)(key[i] & 0xFFFFFF);
+            }
             const int wt[5] = { q - f[0], f[0] - f[1], f[1] - f[2], f[2] - f[3], f[3] };
-            for (int i = 1; i < 5; i++)
-                e[i] = e[i - 1] + d[i - 1];
+            /* the rotation's sum in LUT value order, then into block order */
+            int sum[16] = { 0 };
             for (int i = 0; i < 5; i++) {
                 const int8_t *l = c->lut + (size_t)e[i] * nv;
+                UNROLL16
                 for (int t = 0; t < nv; t++)
-                    acc[t] += wt[i] * l[perm[r][t]];
+                    sum[t] += wt[i] * l[t];
             }
+            UNROLL16
+            for (int t = 0; t < nv; t++)
+                acc[t] += sum[perm[r][t]];
         }
         for (int u = 0; u < s; u++)
             for (int v = 0; v < s; v++)
                 dst[u * dst_stride + x * s + v] =
                     lutsr_clip_u8(anchor + lutsr_round_shift(acc[u * s + v], c->out_shift));
+    }
+}
+
+static void row_c(const SrlutContext *c, const LutsrPlane *src, int y,
+                  uint8_t *dst, ptrdiff_t dst_stride)
+{
+    switch (c->scale) {
+    case 2:  row_c_tmpl(c, src, y, dst, dst_stride, 2); break;
+    case 3:  row_c_tmpl(c, src, y, dst, dst_stride, 3); break;
+    default: row_c_tmpl(c, src, y, dst, dst_stride, 4); break;
     }
 }
 

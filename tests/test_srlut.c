@@ -233,7 +233,8 @@ static void run_kernel(const void *priv, int s, const LutsrPlane *src,
 {
     const int ow = src->width * s, oh = src->height * s;
     const size_t ss = lutsr_srlut_ops.scratch_size(priv, src->width);
-    uint8_t *scratch = ss ? aligned_alloc(LUTSR_ALIGN, (ss + LUTSR_ALIGN - 1) & ~(size_t)(LUTSR_ALIGN - 1)) : NULL;
+    const size_t ss_alloc = (ss + LUTSR_ALIGN - 1) & ~(size_t)(LUTSR_ALIGN - 1);
+    uint8_t *scratch = ss ? aligned_alloc(LUTSR_ALIGN, ss_alloc) : NULL;
     REQUIRE(!ss || scratch);
     memset(out, GUARD, (size_t)out_stride * (oh + 2));
     uint8_t *o = out + out_stride;
@@ -381,7 +382,8 @@ static void test_known_functions(TestRng *rng)
             const int q = 1 << k;
             struct LutsrModel *m = model_new(s, k, k + 2);
             TestPlane p;
-            test_plane_alloc(&p, 1 + (int)test_rng_below(rng, 40), 1 + (int)test_rng_below(rng, 9), 1);
+            test_plane_alloc(&p, 1 + (int)test_rng_below(rng, 40),
+                             1 + (int)test_rng_below(rng, 9), 1);
             REQUIRE(p.alloc);
             test_plane_fill(&p, rng);
             const int w = p.p.width, h = p.p.height;

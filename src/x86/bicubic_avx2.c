@@ -140,6 +140,19 @@ static void vpass(const int16_t *const *r, const int16_t *w, int hbias, uint8_t 
     const __m256i w01 = _mm256_set1_epi32((int)((uint16_t)w[0] | ((uint32_t)(uint16_t)w[1] << 16)));
     const __m256i w23 = _mm256_set1_epi32((int)((uint16_t)w[2] | ((uint32_t)(uint16_t)w[3] << 16)));
     int x = 0;
+    if (w[0] == 0 && w[1] == 256 && w[2] == 0 && w[3] == 0 && hbias == 0) {
+        /* On a source row (scale 3, u = 1): (256 H + 2^13) >> 14 is
+         * (H + 32) >> 6, exact in 16 bits. */
+        const __m256i r32 = _mm256_set1_epi16(32);
+        for (; x + 32 <= n; x += 32) {
+            __m256i a = _mm256_loadu_si256((const __m256i *)(r[1] + x));
+            __m256i b = _mm256_loadu_si256((const __m256i *)(r[1] + x + 16));
+            a = _mm256_srai_epi16(_mm256_add_epi16(a, r32), 6);
+            b = _mm256_srai_epi16(_mm256_add_epi16(b, r32), 6);
+            _mm256_storeu_si256((__m256i *)(dst + x),
+                                _mm256_permute4x64_epi64(_mm256_packus_epi16(a, b), 0xD8));
+        }
+    }
     for (; x + 32 <= n; x += 32)
         _mm256_storeu_si256((__m256i *)(dst + x), vpass32(r, x, w01, w23, rnd));
     if (x < n) {
@@ -214,13 +227,12 @@ static void init_byte_path(BicubicContext *k)
         for (int t = 0; t < 4; t++) {
             if (w[t] & 1 || w[t] / 2 < -128 || w[t] / 2 > 127)
                 return;
-            if (t == 1 && (abs(w[0] / 2) + abs(w[1] / 2)) * 255 > 32767)
-                return;
-            if (t == 3 && (abs(w[2] / 2) + abs(w[3] / 2)) * 255 > 32767)
-                return;
             neg += w[t] < 0 ? w[t] / 2 * 255 : 0;
             pos += w[t] > 0 ? w[t] / 2 * 255 : 0;
         }
+        /* pmaddubsw saturates each pair sum to int16 */
+        if ((abs(w[0] / 2) + abs(w[1] / 2)) * 255 > 32767 || (abs(w[2] / 2) + abs(w[3] / 2)) * 255 > 32767)
+            return;
         lo = neg < lo ? neg : lo;
         hi = pos > hi ? pos : hi;
     }

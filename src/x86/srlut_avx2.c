@@ -11,22 +11,20 @@
  *  2. the LUT fetches and sums: pairs of entries are byte-interleaved and
  *     multiplied by their (unsigned 8-bit) weight pairs with pmaddubsw.
  *     Each 16-bit product pair is at most 64 * 128 and the total over the 4
- *     rotations, |T| <= 4 * 64 * 128, fits int16 (docs/kernels.md). The
- *     pshufb that interleaves a pair also moves each value to its place in
- *     the output block for that entry's rotation, so all pairs add up
- *     directly, whatever rotations they come from.
+ *     rotations, |T| <= 4 * 64 * 128, fits int16 (docs/kernels.md).
  * Split like this, the fetches depend on nothing recent and many stay in
- * flight. Pass 2 is bound by load throughput, hence the layouts below that
- * save loads. Entries are fetched with scalar loads, not vpgatherdd: on the
+ * flight. Entries are fetched with scalar loads, not vpgatherdd: on the
  * Zen 5 this was tuned on, gathers were no faster, and on Zen 4 they are
- * much slower.
+ * much slower. What bounds pass 2 is the number of loads, hence the x2
+ * pair table below and the 64-bit index loads.
  *
  * Private LUT layouts (built by lutsr_srlut_init_x86):
  *  - x2, k >= 3: 8 bytes per entry e: L[e][0..3], then L[e + S][0..3] with
  *    S = n^3 + n^2 + n + 1 (zeros past the end). e4 = e0 + S always, so one
  *    64-bit load fetches both ends of a simplex. 2x the model's LUT.
  *  - x2, k = 2: the model's LUT itself (the pair table would be 143 MB).
- *  - x3: each 9-value entry padded to 16 bytes; x4: the model's LUT.
+ *  - x3: each 9-value entry padded to 16 bytes (x3, k = 2 stays on C).
+ *  - x4: the model's LUT itself.
  */
 #include <immintrin.h>
 #include <string.h>
@@ -178,8 +176,10 @@ ALWAYS_INLINE __m256i weight_pair(__m256i lo, __m256i hi)
 #define X2_GROUPS 10
 
 static const uint8_t x2_group_rot[2][X2_GROUPS][2] = {
-    { { 0, 0 }, { 0, 0 }, { 1, 1 }, { 1, 1 }, { 2, 2 }, { 2, 2 }, { 3, 3 }, { 3, 3 }, { 0, 1 }, { 2, 3 } },
-    { { 0, 0 }, { 1, 1 }, { 2, 2 }, { 3, 3 }, { 0, 0 }, { 1, 1 }, { 2, 2 }, { 3, 3 }, { 0, 1 }, { 2, 3 } },
+    { { 0, 0 }, { 0, 0 }, { 1, 1 }, { 1, 1 }, { 2, 2 },
+      { 2, 2 }, { 3, 3 }, { 3, 3 }, { 0, 1 }, { 2, 3 } },
+    { { 0, 0 }, { 1, 1 }, { 2, 2 }, { 3, 3 }, { 0, 0 },
+      { 1, 1 }, { 2, 2 }, { 3, 3 }, { 0, 1 }, { 2, 3 } },
 };
 
 typedef struct BlockX2 {
@@ -300,17 +300,18 @@ ALWAYS_INLINE void row_x2(const SrlutContext *c, const uint8_t *const rows[3],
     __m256i ileave[X2_GROUPS];
     for (int g = 0; g < X2_GROUPS; g++) {
         uint8_t m[16];
+        const uint8_t *rot = x2_group_rot[paired][g];
         for (int t = 0; t < 8; t++) {
             const int base = t & ~3, u = (t & 3) >> 1, v = t & 1;
-            m[2 * t] = (uint8_t)(2 * base + srlut_rot_value(x2_group_rot[paired][g][0], 2, u, v));
-            m[2 * t + 1] = (uint8_t)(2 * base + 4 + srlut_rot_value(x2_group_rot[paired][g][1], 2, u, v));
+            m[2 * t] = (uint8_t)(2 * base + srlut_rot_value(rot[0], 2, u, v));
+            m[2 * t + 1] = (uint8_t)(2 * base + 4 + srlut_rot_value(rot[1], 2, u, v));
         }
         ileave[g] = mask2(m);
     }
     static const uint8_t rows_of[16] = { 0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15 };
     const __m256i split = mask2(rows_of);
     const int8_t *lut = c->simd_lut;
-    const int stride = c->simd_stride;
+    const int stride = paired ? 8 : 4; /* == c->simd_stride, as a constant */
     BlockX2 chunk[CHUNK_BLOCKS];
 
     for (int cx = 0; cx < w; cx += 8 * CHUNK_BLOCKS) {
@@ -371,13 +372,17 @@ static void row_x2_paired_avx2(const SrlutContext *c, const uint8_t *const rows[
 
 /* ------------------------------------------------------------ x3, x4 */
 
-/* Two pixels per register, one per 128-bit half: 16-byte entries, 16-bit
- * sums for values 0..7 (lo) and 8..15 (hi). For x3, values 9..15 of an
- * entry are the zero padding. */
-ALWAYS_INLINE __m256i fetch2_x16(const int8_t *lut, uint32_t e0, uint32_t e1)
+/* Two pixels per register, one per 128-bit half, so a 16-byte entry is a
+ * whole lane and pshufb can reach all its values. Per rotation the five
+ * entries are interleaved as (e0, e1), (e2, e3), (e4, 0), the 16-bit sums
+ * kept in value order, values 0..7 (lo) and 8..15 (hi), and then put in
+ * block order with four pshufb. For x3, values 9..15 of an entry are the
+ * zero padding. */
+ALWAYS_INLINE __m256i fetch2_x16(const int8_t *lut, const uint32_t *e)
 {
-    const __m128i a = _mm_loadu_si128((const __m128i *)(lut + 16 * (size_t)e0));
-    const __m128i b = _mm_loadu_si128((const __m128i *)(lut + 16 * (size_t)e1));
+    const uint64_t i = load_index_pair(e);
+    const __m128i a = _mm_loadu_si128((const __m128i *)(lut + 16 * (size_t)(uint32_t)i));
+    const __m128i b = _mm_loadu_si128((const __m128i *)(lut + 16 * (size_t)(i >> 32)));
     return _mm256_inserti128_si256(_mm256_castsi128_si256(a), b, 1);
 }
 
@@ -444,6 +449,86 @@ ALWAYS_INLINE void transpose_store_x16(uint8_t *dst, ptrdiff_t dst_stride, const
     }
 }
 
+ALWAYS_INLINE void pass1_x16(SimplexStore *st, const Consts *k, const uint8_t *const rows[3],
+                             int x0)
+{
+    Centre ce;
+    centre_init(&ce, k, rows[1], x0);
+    for (int r = 0; r < 4; r++) {
+        Simplex sx;
+        switch (r) {
+        case 0:  simplex(&sx, k, &ce, rows, x0, 0); break;
+        case 1:  simplex(&sx, k, &ce, rows, x0, 1); break;
+        case 2:  simplex(&sx, k, &ce, rows, x0, 2); break;
+        default: simplex(&sx, k, &ce, rows, x0, 3); break;
+        }
+        for (int i = 0; i < 5; i++)
+            _mm256_storeu_si256((__m256i *)st->e[r][i], sx.e[i]);
+        const __m256i w01 = weight_pair(_mm256_sub_epi32(k->q, sx.f[0]),
+                                        _mm256_sub_epi32(sx.f[0], sx.f[1]));
+        const __m256i w23 = weight_pair(_mm256_sub_epi32(sx.f[1], sx.f[2]),
+                                        _mm256_sub_epi32(sx.f[2], sx.f[3]));
+        const __m256i w4 = sx.f[3];
+        /* (wi, wj, wi, wj): each dword is then a ready pmaddubsw operand */
+        _mm256_storeu_si256((__m256i *)st->w[r][0], weight_pair(w01, _mm256_slli_epi32(w01, 8)));
+        _mm256_storeu_si256((__m256i *)st->w[r][1], weight_pair(w23, _mm256_slli_epi32(w23, 8)));
+        _mm256_storeu_si256((__m256i *)st->w[r][2], weight_pair(w4, _mm256_slli_epi32(w4, 8)));
+    }
+}
+
+ALWAYS_INLINE void pass2_x16(const SimplexStore *st, const Consts *k, const PermX16 *perm,
+                             __m256i to_rows, const int8_t *lut, const uint8_t *const rows[3],
+                             int x0, int w, uint8_t *dst, ptrdiff_t dst_stride, const int s)
+{
+    const __m256i a = load8_epu8(rows[1] + x0);
+    const __m256i a16 = _mm256_or_si256(a, _mm256_slli_epi32(a, 16));
+    const __m256i zero = _mm256_setzero_si256();
+    const __m256i halves = _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1);
+    uint8_t blk[8][16];
+    for (int p = 0; p < 8; p += 2) {
+        __m256i acc_lo = zero, acc_hi = zero;
+        for (int r = 0; r < 4; r++) {
+            const uint32_t (*e)[8] = st->e[r];
+            const __m256i g0 = fetch2_x16(lut, &e[0][p]);
+            const __m256i g1 = fetch2_x16(lut, &e[1][p]);
+            const __m256i g2 = fetch2_x16(lut, &e[2][p]);
+            const __m256i g3 = fetch2_x16(lut, &e[3][p]);
+            const __m256i g4 = fetch2_x16(lut, &e[4][p]);
+            const __m256i w01 = pair_bcast(&st->w[r][0][p], halves);
+            const __m256i w23 = pair_bcast(&st->w[r][1][p], halves);
+            const __m256i w4 = pair_bcast(&st->w[r][2][p], halves);
+            __m256i lo = _mm256_maddubs_epi16(w01, _mm256_unpacklo_epi8(g0, g1));
+            lo = _mm256_add_epi16(lo, _mm256_maddubs_epi16(w23, _mm256_unpacklo_epi8(g2, g3)));
+            lo = _mm256_add_epi16(lo, _mm256_maddubs_epi16(w4, _mm256_unpacklo_epi8(g4, zero)));
+            __m256i hi = _mm256_maddubs_epi16(w01, _mm256_unpackhi_epi8(g0, g1));
+            hi = _mm256_add_epi16(hi, _mm256_maddubs_epi16(w23, _mm256_unpackhi_epi8(g2, g3)));
+            hi = _mm256_add_epi16(hi, _mm256_maddubs_epi16(w4, _mm256_unpackhi_epi8(g4, zero)));
+            if (r) {
+                const __m256i plo = _mm256_or_si256(_mm256_shuffle_epi8(lo, perm->m[r][0]),
+                                                    _mm256_shuffle_epi8(hi, perm->m[r][1]));
+                hi = _mm256_or_si256(_mm256_shuffle_epi8(lo, perm->m[r][2]),
+                                     _mm256_shuffle_epi8(hi, perm->m[r][3]));
+                lo = plo;
+            }
+            acc_lo = _mm256_add_epi16(acc_lo, lo);
+            acc_hi = _mm256_add_epi16(acc_hi, hi);
+        }
+        const __m256i av = _mm256_permutevar8x32_epi32(a16, _mm256_add_epi32(halves,
+                                                                             _mm256_set1_epi32(p)));
+        acc_lo = _mm256_adds_epi16(round_shift16(acc_lo, k), av);
+        acc_hi = _mm256_adds_epi16(round_shift16(acc_hi, k), av);
+        __m256i out = _mm256_packus_epi16(acc_lo, acc_hi);
+        if (s == 3)
+            out = _mm256_shuffle_epi8(out, to_rows);
+        _mm256_storeu_si256((__m256i *)blk[p], out);
+    }
+    const int count = w - x0 < 8 ? w - x0 : 8;
+    /* A full store writes 32 bytes per row; on the last blocks that may
+     * run past the row, so those go through a buffer. */
+    const int direct = s * x0 + 32 <= s * w;
+    transpose_store_x16(dst + s * x0, dst_stride, (const uint8_t (*)[16])blk, s, direct, count);
+}
+
 ALWAYS_INLINE void row_x16(const SrlutContext *c, const uint8_t *const rows[3],
                            int w, uint8_t *dst, ptrdiff_t dst_stride, const int s)
 {
@@ -456,75 +541,14 @@ ALWAYS_INLINE void row_x16(const SrlutContext *c, const uint8_t *const rows[3],
                                        0x80, 0x80, 0x80, 0x80 };
     const __m256i to_rows = mask2(rows3);
     const int8_t *lut = c->simd_lut;
+    SimplexStore chunk[CHUNK_BLOCKS];
 
-    for (int x0 = 0; x0 < w; x0 += 8) {
-        Centre ce;
-        centre_init(&ce, &k, rows[1], x0);
-        SimplexStore st;
-        for (int r = 0; r < 4; r++) {
-            Simplex sx;
-            switch (r) {
-            case 0: simplex(&sx, &k, &ce, rows, x0, 0); break;
-            case 1: simplex(&sx, &k, &ce, rows, x0, 1); break;
-            case 2: simplex(&sx, &k, &ce, rows, x0, 2); break;
-            default: simplex(&sx, &k, &ce, rows, x0, 3); break;
-            }
-            for (int i = 0; i < 5; i++)
-                _mm256_storeu_si256((__m256i *)st.e[r][i], sx.e[i]);
-            const __m256i w01 = weight_pair(_mm256_sub_epi32(k.q, sx.f[0]),
-                                            _mm256_sub_epi32(sx.f[0], sx.f[1]));
-            const __m256i w23 = weight_pair(_mm256_sub_epi32(sx.f[1], sx.f[2]),
-                                            _mm256_sub_epi32(sx.f[2], sx.f[3]));
-            _mm256_storeu_si256((__m256i *)st.w[r][0], _mm256_or_si256(w01, _mm256_slli_epi32(w01, 16)));
-            _mm256_storeu_si256((__m256i *)st.w[r][1], _mm256_or_si256(w23, _mm256_slli_epi32(w23, 16)));
-            _mm256_storeu_si256((__m256i *)st.w[r][2], _mm256_or_si256(sx.f[3], _mm256_slli_epi32(sx.f[3], 16)));
-        }
-        const __m256i a = load8_epu8(rows[1] + x0);
-        const __m256i a16 = _mm256_or_si256(a, _mm256_slli_epi32(a, 16));
-        const __m256i zero = _mm256_setzero_si256();
-        const __m256i halves = _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1);
-        uint8_t blk[8][16];
-        for (int p = 0; p < 8; p += 2) {
-            __m256i acc_lo = zero, acc_hi = zero;
-            for (int r = 0; r < 4; r++) {
-                const uint32_t (*e)[8] = st.e[r];
-                const __m256i g0 = fetch2_x16(lut, e[0][p], e[0][p + 1]);
-                const __m256i g1 = fetch2_x16(lut, e[1][p], e[1][p + 1]);
-                const __m256i g2 = fetch2_x16(lut, e[2][p], e[2][p + 1]);
-                const __m256i g3 = fetch2_x16(lut, e[3][p], e[3][p + 1]);
-                const __m256i g4 = fetch2_x16(lut, e[4][p], e[4][p + 1]);
-                const __m256i w01 = pair_bcast(&st.w[r][0][p], halves);
-                const __m256i w23 = pair_bcast(&st.w[r][1][p], halves);
-                const __m256i w4 = pair_bcast(&st.w[r][2][p], halves);
-                __m256i lo = _mm256_maddubs_epi16(w01, _mm256_unpacklo_epi8(g0, g1));
-                lo = _mm256_add_epi16(lo, _mm256_maddubs_epi16(w23, _mm256_unpacklo_epi8(g2, g3)));
-                lo = _mm256_add_epi16(lo, _mm256_maddubs_epi16(w4, _mm256_unpacklo_epi8(g4, zero)));
-                __m256i hi = _mm256_maddubs_epi16(w01, _mm256_unpackhi_epi8(g0, g1));
-                hi = _mm256_add_epi16(hi, _mm256_maddubs_epi16(w23, _mm256_unpackhi_epi8(g2, g3)));
-                hi = _mm256_add_epi16(hi, _mm256_maddubs_epi16(w4, _mm256_unpackhi_epi8(g4, zero)));
-                if (r) {
-                    const __m256i plo = _mm256_or_si256(_mm256_shuffle_epi8(lo, perm.m[r][0]),
-                                                        _mm256_shuffle_epi8(hi, perm.m[r][1]));
-                    hi = _mm256_or_si256(_mm256_shuffle_epi8(lo, perm.m[r][2]),
-                                         _mm256_shuffle_epi8(hi, perm.m[r][3]));
-                    lo = plo;
-                }
-                acc_lo = _mm256_add_epi16(acc_lo, lo);
-                acc_hi = _mm256_add_epi16(acc_hi, hi);
-            }
-            const __m256i av = _mm256_permutevar8x32_epi32(a16, _mm256_add_epi32(halves, _mm256_set1_epi32(p)));
-            acc_lo = _mm256_adds_epi16(round_shift16(acc_lo, &k), av);
-            acc_hi = _mm256_adds_epi16(round_shift16(acc_hi, &k), av);
-            __m256i out = _mm256_packus_epi16(acc_lo, acc_hi);
-            if (s == 3)
-                out = _mm256_shuffle_epi8(out, to_rows);
-            _mm256_storeu_si256((__m256i *)blk[p], out);
-        }
-        const int count = w - x0 < 8 ? w - x0 : 8;
-        /* A full store writes 32 bytes per row; on the last blocks that
-         * may run past the row, so those go through a buffer. */
-        const int direct = s * x0 + 32 <= s * w;
-        transpose_store_x16(dst + s * x0, dst_stride, (const uint8_t (*)[16])blk, s, direct, count);
+    for (int cx = 0; cx < w; cx += 8 * CHUNK_BLOCKS) {
+        const int blocks = (w - cx + 7) / 8 < CHUNK_BLOCKS ? (w - cx + 7) / 8 : CHUNK_BLOCKS;
+        for (int b = 0; b < blocks; b++)
+            pass1_x16(&chunk[b], &k, rows, cx + 8 * b);
+        for (int b = 0; b < blocks; b++)
+            pass2_x16(&chunk[b], &k, &perm, to_rows, lut, rows, cx + 8 * b, w, dst, dst_stride, s);
     }
 }
 
@@ -542,8 +566,9 @@ static void row_x4_avx2(const SrlutContext *c, const uint8_t *const rows[3],
 
 /* ------------------------------------------------------------------ init */
 
-/* Largest private table built (the x2 pair table at k = 2 would be
- * 143 MB; the plain layout is used there instead). */
+/* Largest private table built. Only k = 2 goes past it: there x2 reads
+ * the model's LUT directly (the pair table would be 143 MB) and x3 stays
+ * on C (the padded copy would be 285 MB, for a model nobody ships). */
 #define MAX_TABLE ((size_t)64 << 20)
 
 int lutsr_srlut_init_x86(SrlutContext *c, unsigned cpu_flags)
@@ -564,7 +589,12 @@ int lutsr_srlut_init_x86(SrlutContext *c, unsigned cpu_flags)
             fn = row_x2_avx2;
         }
         break;
-    case 3: stride = 16; fn = row_x3_avx2; break;
+    case 3:
+        if (entries * 16 > MAX_TABLE)
+            return 0;
+        stride = 16;
+        fn = row_x3_avx2;
+        break;
     case 4: stride = 16; fn = row_x4_avx2; break;
     default: return 0;
     }

@@ -38,7 +38,9 @@ static void model_free(struct LutsrModel *m)
 }
 
 enum { LUT_RANDOM, LUT_EXTREMES, LUT_MIN, LUT_MAX, LUT_MODES };
-static const char *const lut_mode_names[LUT_MODES] = { "random", "extremes", "all -128", "all 127" };
+static const char *const lut_mode_names[LUT_MODES] = {
+    "random", "extremes", "all -128", "all 127",
+};
 
 static void lut_fill(struct LutsrModel *m, int mode, TestRng *r)
 {
@@ -77,7 +79,8 @@ static void run_rows(void *priv, int s, const LutsrPlane *src, uint8_t *out, ptr
 {
     memset(out, GUARD, (size_t)stride * (src->height * s + 2));
     for (int y = 0; y < src->height; y++)
-        lutsr_srlut_ops.row(priv, src, y, out + stride + (ptrdiff_t)y * s * stride, stride, scratch);
+        lutsr_srlut_ops.row(priv, src, y, out + stride + (ptrdiff_t)y * s * stride, stride,
+                            scratch);
 }
 
 /* Returns 0 when equal, else reports the first difference. */
@@ -127,7 +130,8 @@ static void check_model(const CheckasmLevel *level, int s, int k, int out_shift,
         const size_t size = (size_t)stride * (h * s + 2);
         const size_t ss = lutsr_srlut_ops.scratch_size(simd, w);
         uint8_t *a = malloc(size), *b = malloc(size);
-        uint8_t *scratch = ss ? aligned_alloc(LUTSR_ALIGN, (ss + LUTSR_ALIGN - 1) & ~(size_t)(LUTSR_ALIGN - 1)) : NULL;
+        const size_t ss_alloc = (ss + LUTSR_ALIGN - 1) & ~(size_t)(LUTSR_ALIGN - 1);
+        uint8_t *scratch = ss ? aligned_alloc(LUTSR_ALIGN, ss_alloc) : NULL;
         REQUIRE(a && b && (!ss || scratch));
         if (scratch)
             memset(scratch, test_rng_u32(rng) & 255, ss); /* output must not depend on it */
