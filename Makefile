@@ -92,6 +92,9 @@ $(BUILD)/tests/checkasm: $(CHECKASM_OBJS) $(TEST_UTIL_OBJS) $(STATIC)
 
 tests: all $(TEST_BINS) $(BUILD)/tests/checkasm
 
+# Keep objects make would treat as intermediate (no deletes, no rebuilds).
+.SECONDARY:
+
 # Runs every test binary and the CLI tests; prints "N passed, N failed".
 test-run: tests
 	@BUILD=$(BUILD) sh tests/run.sh $(TEST_BINS) $(BUILD)/tests/checkasm
@@ -101,10 +104,12 @@ check-plain:
 check-asan:
 	$(MAKE) BUILD=build/asan SAN=1 OPT=-O1 test-run
 
-# The README's test command: set-up, then both suites.
+# The README's test command: set-up, then both suites, then one total line.
 check: deps
-	$(MAKE) check-plain
-	$(MAKE) check-asan
+	$(MAKE) --no-print-directory check-plain
+	$(MAKE) --no-print-directory check-asan
+	@cat build/test-summary.txt build/asan/test-summary.txt | \
+	  awk '{p+=$$1; f+=$$3; s+=$$5} END {print "all suites (plain + asan):"; print p " passed, " f " failed, " s " skipped"}'
 
 # Installs only what is missing (Debian bookworm; needs root or sudo).
 DEB_PKGS = gcc make libpng-dev zlib1g-dev ccache

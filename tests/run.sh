@@ -20,4 +20,5 @@ for t in tests/cli/*.sh; do
 done
 [ -n "$failed" ] && echo "failed:$failed"
 echo "$pass passed, $fail failed, $skip skipped"
+echo "$pass passed, $fail failed, $skip skipped" > "${BUILD:-build}/test-summary.txt"
 [ $fail = 0 ]
