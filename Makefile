@@ -47,7 +47,7 @@ STATIC = $(BUILD)/lib/liblutsr.a
 SHARED = $(BUILD)/lib/liblutsr.so
 CLI    = $(BUILD)/bin/lutsr
 
-.PHONY: all lib tools tests check check-plain check-asan test-run demo deps clean distclean bench
+.PHONY: install all lib tools tests check check-plain check-asan test-run demo deps clean distclean bench
 .DEFAULT_GOAL := all
 
 all: $(STATIC) $(SHARED) $(CLI)
@@ -123,6 +123,23 @@ demo: deps
 
 bench: all
 	$(CLI) bench -m bicubic -s 1920x1080
+
+# Installs the library, header, CLI, pkg-config file and shipped models.
+VERSION = $(shell sed -n 's/^\#define LUTSR_API_VERSION_\(MAJOR\|MINOR\|PATCH\) *//p' include/lutsr/lutsr.h | paste -sd.)
+DESTDIR ?=
+$(BUILD)/lutsr.pc: lutsr.pc.in include/lutsr/lutsr.h
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+install: all $(BUILD)/lutsr.pc
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/lutsr \
+	  $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/lutsr/models
+	install -m 644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/liblutsr.so.0
+	ln -sf liblutsr.so.0 $(DESTDIR)$(PREFIX)/lib/liblutsr.so
+	install -m 644 include/lutsr/lutsr.h $(DESTDIR)$(PREFIX)/include/lutsr/
+	install -m 644 $(BUILD)/lutsr.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/
+	for m in models/*.lsr; do [ -f "$$m" ] && install -m 644 "$$m" $(DESTDIR)$(PREFIX)/share/lutsr/models/ || true; done
 
 clean:
 	rm -rf build
