@@ -55,32 +55,7 @@ static uint8_t *scratch_new(void *priv, int w, TestRng *r)
     return scratch;
 }
 
-/* Runs every source row into out + stride, after filling out with GUARD. */
-static void run_rows(void *priv, int s, const LutsrPlane *src, uint8_t *out, ptrdiff_t stride,
-                     uint8_t *scratch)
-{
-    memset(out, GUARD, (size_t)stride * (size_t)(src->height * s + 2));
-    for (int y = 0; y < src->height; y++)
-        lutsr_bicubic_ops.row(priv, src, y, out + stride + (ptrdiff_t)y * s * stride, stride, scratch);
-}
 
-/* Returns 0 when equal, else reports the first difference. */
-static int compare(const uint8_t *a, const uint8_t *b, ptrdiff_t stride, int ow, int oh,
-                   const char *ctx)
-{
-    for (int y = 0; y < oh + 2; y++) {
-        for (int x = 0; x < stride; x++) {
-            const size_t i = (size_t)y * stride + x;
-            if (a[i] == b[i])
-                continue;
-            const int inside = y >= 1 && y <= oh && x < ow;
-            checkasm_fail("bicubic %s: %s at output (x=%d, y=%d): c %d, simd %d", ctx,
-                          inside ? "mismatch" : "write outside the rows", x, y - 1, a[i], b[i]);
-            return 1;
-        }
-    }
-    return 0;
-}
 
 static void check_scale(const CheckasmLevel *level, int s)
 {
@@ -118,12 +93,12 @@ static void check_scale(const CheckasmLevel *level, int s)
         uint8_t *a = malloc(size), *b = malloc(size);
         uint8_t *sa = scratch_new(ref, w, rng), *sb = scratch_new(simd, w, rng);
         REQUIRE(a && b);
-        run_rows(ref, s, &p.p, a, stride, sa);
-        run_rows(simd, s, &p.p, b, stride, sb);
+        checkasm_run_rows(&lutsr_bicubic_ops, ref, s, &p.p, a, stride, sa, GUARD);
+        checkasm_run_rows(&lutsr_bicubic_ops, simd, s, &p.p, b, stride, sb, GUARD);
         char ctx[160];
         snprintf(ctx, sizeof(ctx), "%s x%d image=%s %dx%d", impl, s, img_mode_names[mode], w, h);
         checkasm_checked("bicubic");
-        const int bad = compare(a, b, stride, w * s, h * s, ctx);
+        const int bad = checkasm_compare("bicubic", a, b, stride, w * s, h * s, ctx);
         free(a);
         free(b);
         free(sa);

@@ -36,6 +36,31 @@ void checkasm_checked(const char *what)
     checks++;
 }
 
+void checkasm_run_rows(const LutsrKernelOps *ops, const void *priv, int s, const LutsrPlane *src,
+                       uint8_t *out, ptrdiff_t stride, uint8_t *scratch, uint8_t guard)
+{
+    memset(out, guard, (size_t)stride * (size_t)(src->height * s + 2));
+    for (int y = 0; y < src->height; y++)
+        ops->row(priv, src, y, out + stride + (ptrdiff_t)y * s * stride, stride, scratch);
+}
+
+int checkasm_compare(const char *kernel, const uint8_t *a, const uint8_t *b, ptrdiff_t stride,
+                     int ow, int oh, const char *ctx)
+{
+    for (int y = 0; y < oh + 2; y++) {
+        for (int x = 0; x < stride; x++) {
+            const size_t i = (size_t)y * (size_t)stride + (size_t)x;
+            if (a[i] == b[i])
+                continue;
+            const int inside = y >= 1 && y <= oh && x < ow;
+            checkasm_fail("%s %s: %s at output (x=%d, y=%d): c %d, simd %d", kernel, ctx,
+                          inside ? "mismatch" : "write outside the rows", x, y - 1, a[i], b[i]);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static const struct { const char *name; void (*fn)(void); } tests[] = {
     { "srlut",   checkasm_check_srlut },
     { "eclut",   checkasm_check_eclut },

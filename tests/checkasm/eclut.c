@@ -64,14 +64,6 @@ static uint8_t *tight_copy(const TestPlane *p, int flip, LutsrPlane *out)
     return buf;
 }
 
-/* Every source row into out + stride (one guard row above and below). */
-static void run_rows(void *priv, int s, const LutsrPlane *src, uint8_t *out,
-                     ptrdiff_t stride, uint8_t *scratch)
-{
-    memset(out, GUARD, (size_t)stride * (size_t)(src->height * s + 2));
-    for (int y = 0; y < src->height; y++)
-        lutsr_eclut_ops.row(priv, src, y, out + stride + (ptrdiff_t)y * s * stride, stride, scratch);
-}
 
 /* Compares one plane at one level; returns 0 on a mismatch (reported). */
 static int check_plane(const struct LutsrModel *m, unsigned flags, const char *level,
@@ -103,8 +95,8 @@ static int check_plane(const struct LutsrModel *m, unsigned flags, const char *l
         LutsrPlane tight;
         const int flip = (w + h) & 1;
         uint8_t *buf = tight_copy(p, flip, &tight);
-        run_rows(ref, s, &p->p, a, stride, sa);
-        run_rows(simd, s, &tight, b, stride, sb);
+        checkasm_run_rows(&lutsr_eclut_ops, ref, s, &p->p, a, stride, sa, GUARD);
+        checkasm_run_rows(&lutsr_eclut_ops, simd, s, &tight, b, stride, sb, GUARD);
         free(buf);
         for (size_t i = 0; i < size && ok; i++) {
             if (a[i] == b[i])

@@ -73,33 +73,7 @@ static void image_fill(TestPlane *p, TestRng *r)
             p->p.data[y * p->p.stride + x] = test_rng_below(r, 2) ? 255 : 0;
 }
 
-/* Runs every source row into out + stride, after filling out with GUARD. */
-static void run_rows(void *priv, int s, const LutsrPlane *src, uint8_t *out, ptrdiff_t stride,
-                     uint8_t *scratch)
-{
-    memset(out, GUARD, (size_t)stride * (src->height * s + 2));
-    for (int y = 0; y < src->height; y++)
-        lutsr_srlut_ops.row(priv, src, y, out + stride + (ptrdiff_t)y * s * stride, stride,
-                            scratch);
-}
 
-/* Returns 0 when equal, else reports the first difference. */
-static int compare(const uint8_t *a, const uint8_t *b, ptrdiff_t stride, int ow, int oh,
-                   const char *ctx)
-{
-    for (int y = 0; y < oh + 2; y++) {
-        for (int x = 0; x < stride; x++) {
-            const size_t i = (size_t)y * stride + x;
-            if (a[i] == b[i])
-                continue;
-            const int inside = y >= 1 && y <= oh && x < ow;
-            checkasm_fail("srlut %s: %s at output (x=%d, y=%d): c %d, simd %d", ctx,
-                          inside ? "mismatch" : "write outside the rows", x, y - 1, a[i], b[i]);
-            return 1;
-        }
-    }
-    return 0;
-}
 
 static void check_model(const CheckasmLevel *level, int s, int k, int out_shift, int lut_mode)
 {
@@ -135,13 +109,13 @@ static void check_model(const CheckasmLevel *level, int s, int k, int out_shift,
         REQUIRE(a && b && (!ss || scratch));
         if (scratch)
             memset(scratch, test_rng_u32(rng) & 255, ss); /* output must not depend on it */
-        run_rows(ref, s, &p.p, a, stride, NULL);
-        run_rows(simd, s, &p.p, b, stride, scratch);
+        checkasm_run_rows(&lutsr_srlut_ops, ref, s, &p.p, a, stride, NULL, GUARD);
+        checkasm_run_rows(&lutsr_srlut_ops, simd, s, &p.p, b, stride, scratch, GUARD);
         char ctx[160];
         snprintf(ctx, sizeof(ctx), "%s x%d k=%d out_shift=%d lut=%s %dx%d", impl, s, k,
                  out_shift, lut_mode_names[lut_mode], w, h);
         checkasm_checked("srlut");
-        const int bad = compare(a, b, stride, w * s, h * s, ctx);
+        const int bad = checkasm_compare("srlut", a, b, stride, w * s, h * s, ctx);
         free(a);
         free(b);
         free(scratch);
