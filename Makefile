@@ -112,7 +112,7 @@ check: deps
 	  awk '{p+=$$1; f+=$$3; s+=$$5} END {print "all suites (plain + asan):"; print p " passed, " f " failed, " s " skipped"}'
 
 # Installs only what is missing (Debian bookworm; needs root or sudo).
-DEB_PKGS = gcc make libpng-dev zlib1g-dev ccache
+DEB_PKGS = gcc make libpng-dev zlib1g-dev ccache python3-torch python3-numpy python3-pil
 deps:
 	@sh scripts/install-deps.sh $(DEB_PKGS)
 	@test -f config.mk || ./configure

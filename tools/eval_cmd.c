@@ -23,10 +23,13 @@ static const CliOpt eval_opts[] = {
     { "rgb",     0,   NULL,    "full-colour path: upscale RGB as `upscale` does (Y model, "
                                "Cb/Cr bicubic) and score the Y of the result", "Y only" },
     { "csv",     0,   "FILE",  "also write per-image and mean scores as CSV", NULL },
+    { "save-lr", 0,   "DIR",   "also write each LR image the protocol made into DIR (an existing "
+                               "folder), as PNG under the HR file's name", NULL },
     { "quiet",   'q', NULL,    "print only the mean line", NULL },
     { NULL, 0, NULL, NULL, NULL },
 };
-enum { OPT_MODEL, OPT_HR, OPT_SCALE, OPT_THREADS, OPT_CPU, OPT_RGB, OPT_CSV, OPT_QUIET };
+enum { OPT_MODEL, OPT_HR, OPT_SCALE, OPT_THREADS, OPT_CPU, OPT_RGB, OPT_CSV, OPT_SAVE_LR,
+       OPT_QUIET };
 
 const CliCommand cli_eval = {
     "eval", "-m MODEL --hr DIR [--scale S] [--threads N] [--csv FILE]",
@@ -66,9 +69,10 @@ static int hr_luma(const Image *hr, int w, int h, Image *y)
 /* Scores one HR file; 0 or -1 (reported). The Y path downscales the HR's
  * Y (the classic protocol for luma-only methods, which is also what the
  * published bicubic numbers measure); --rgb downscales the RGB image and
- * upscales it like `lutsr upscale`. */
+ * upscales it like `lutsr upscale`. lr_path: where to save the LR image
+ * (gray for the Y path, RGB with --rgb), or NULL. */
 static int eval_one(LutsrContext *c, const char *path, int rgb, const EvalOptions *o,
-                    EvalScore *score)
+                    const char *lr_path, EvalScore *score)
 {
     char err[512];
     unsigned notes;
@@ -102,6 +106,8 @@ static int eval_one(LutsrContext *c, const char *path, int rgb, const EvalOption
     }
     if ((r = eval_make_lr(src, lr_planes, s, lr.plane)) < 0)
         cli_error(path, "cannot make the LR image: %s", lutsr_strerror(r));
+    else if (lr_path && image_png_write(lr_path, &lr, err, sizeof(err)) < 0)
+        cli_error(lr_path, "%s", err);
     else if (upscale_image(c, &lr, &sr, err, sizeof(err)) < 0)
         cli_error(path, "%s", err);
     else if ((r = eval_score(hr.plane, planes, sr.plane, lr_planes, o, score)) < 0)
@@ -118,7 +124,7 @@ out:
 
 int cmd_eval(int argc, char **argv)
 {
-    const char *model_name = NULL, *dir = NULL, *csv_path = NULL;
+    const char *model_name = NULL, *dir = NULL, *csv_path = NULL, *lr_dir = NULL;
     int scale = 0, threads = 0, rgb = 0, quiet = 0;
     LutsrCpu cpu = LUTSR_CPU_AUTO;
     CliParser p;
@@ -135,6 +141,7 @@ int cmd_eval(int argc, char **argv)
         case OPT_CPU:     r = cli_cpu(&p, &cpu); break;
         case OPT_RGB:     rgb = 1; break;
         case OPT_CSV:     csv_path = p.arg; break;
+        case OPT_SAVE_LR: lr_dir = p.arg; break;
         case OPT_QUIET:   quiet = 1; break;
         }
         if (r < 0)
@@ -188,8 +195,11 @@ int cmd_eval(int argc, char **argv)
     for (int i = 0; i < n; i++) {
         char path[4096];
         snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
+        char lr_path[4096];
+        if (lr_dir)
+            snprintf(lr_path, sizeof(lr_path), "%s/%s", lr_dir, list[i]->d_name);
         EvalScore sc;
-        if (eval_one(c, path, rgb, &o, &sc) < 0)
+        if (eval_one(c, path, rgb, &o, lr_dir ? lr_path : NULL, &sc) < 0)
             goto out;
         sum_psnr += sc.psnr;
         sum_ssim += sc.ssim;
