@@ -18,11 +18,12 @@
 #endif
 
 /* Kernel implementation interface. Each upscaler (srlut.c, eclut.c,
- * bicubic.c) exports one LutsrKernelOps. The library (lib.c) owns the slice
- * grid: it calls row() once per *source* row y, and row() writes the `scale`
- * destination rows y*scale .. y*scale+scale-1. Each source row's output is
- * computed independently of every other, which is what makes the bytes
- * independent of thread count and slicing. */
+ * mulut.c, bicubic.c) exports one LutsrKernelOps. The library (lib.c) owns
+ * the slice grid: it calls row() once per *source* row y (or rows() once
+ * per run of them), and row() writes the `scale` destination rows
+ * y*scale .. y*scale+scale-1. Each source row's output is a function of the
+ * source alone, computed the same whichever rows a call covers, which is
+ * what makes the bytes independent of thread count and slicing. */
 typedef struct LutsrKernelOps {
     const char *name;
 
@@ -35,8 +36,9 @@ typedef struct LutsrKernelOps {
     /* Free what init() built and set *priv to NULL. NULL-safe. */
     void (*uninit)(void **priv);
 
-    /* Bytes of per-thread scratch row() needs for a source of width src_w
-     * (may be 0). lib.c allocates it 64-byte aligned, once per size. */
+    /* Bytes of per-thread scratch row() and rows() need for a source of
+     * width src_w (may be 0). lib.c allocates it 64-byte aligned, once per
+     * size. */
     size_t (*scratch_size)(const void *priv, int src_w);
 
     /* Upscale source row y (0 <= y < src->height) of src into the `scale`
@@ -46,6 +48,14 @@ typedef struct LutsrKernelOps {
     void (*row)(const void *priv, const LutsrPlane *src, int y,
                 uint8_t *dst, ptrdiff_t dst_stride, uint8_t *scratch);
 
+    /* Optional (NULL if absent): the same as row() for each source row in
+     * [y0, y1), y0 < y1, into the (y1 - y0) * scale rows starting at dst
+     * (which is destination row y0 * scale). For kernels whose rows share
+     * work (MuLUT's earlier stages); lib.c uses it for every run of whole
+     * source rows. The bytes must equal row()'s. */
+    void (*rows)(const void *priv, const LutsrPlane *src, int y0, int y1,
+                 uint8_t *dst, ptrdiff_t dst_stride, uint8_t *scratch);
+
     /* Which implementation init() picked ("c", "avx2", ...). */
     const char *(*impl_name)(const void *priv);
 } LutsrKernelOps;
@@ -53,6 +63,7 @@ typedef struct LutsrKernelOps {
 extern const LutsrKernelOps lutsr_bicubic_ops;
 extern const LutsrKernelOps lutsr_srlut_ops;
 extern const LutsrKernelOps lutsr_eclut_ops;
+extern const LutsrKernelOps lutsr_mulut_ops;
 
 /* Helpers shared by kernels. */
 static inline int lutsr_clampi(int v, int lo, int hi)

@@ -44,6 +44,7 @@ static const LutsrKernelOps *ops_for_kind(LutsrModelKind kind)
     case LUTSR_MODEL_BICUBIC: return &lutsr_bicubic_ops;
     case LUTSR_MODEL_SRLUT:   return &lutsr_srlut_ops;
     case LUTSR_MODEL_ECLUT:   return &lutsr_eclut_ops;
+    case LUTSR_MODEL_MULUT:   return &lutsr_mulut_ops;
     }
     return NULL;
 }
@@ -223,7 +224,8 @@ static int ensure_buffer(uint8_t **buf, size_t *have, size_t size)
 
 /* Writes destination rows [y0, y1) using kernel k on the job slot `slot`.
  * Source rows whose `scale` output rows are all wanted are written in
- * place; a source row cut by y0/y1 goes through the slot's row buffer. */
+ * place (as one run, where the kernel has rows()); a source row cut by
+ * y0/y1 goes through the slot's row buffer. */
 static int run_rows(LutsrContext *c, const LutsrKernel *k, int bicubic, const LutsrPlane *src,
                     const LutsrPlane *dst, int y0, int y1, int slot)
 {
@@ -238,7 +240,14 @@ static int run_rows(LutsrContext *c, const LutsrKernel *k, int bicubic, const Lu
     for (int sy = y0 / s; sy * s < y1; sy++) {
         int first = sy * s, last = first + s; /* output rows of this source row */
         if (first >= y0 && last <= y1) {
-            k->ops->row(k->priv, src, sy, dst->data + first * dst->stride, dst->stride, *scratch);
+            uint8_t *out = dst->data + first * dst->stride;
+            if (k->ops->rows) {
+                const int end = y1 / s; /* source rows sy .. end-1 are whole */
+                k->ops->rows(k->priv, src, sy, end, out, dst->stride, *scratch);
+                sy = end - 1;
+            } else {
+                k->ops->row(k->priv, src, sy, out, dst->stride, *scratch);
+            }
             continue;
         }
         size_t row_bytes = (size_t)dst->width;

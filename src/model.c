@@ -31,7 +31,8 @@ enum {
 
 #define MAX_DIMS 4
 
-/* File kinds 3..15 are reserved for multi-stage LUT models, 16.. for CNNs. */
+/* File kinds 4..15 are reserved for more multi-stage LUT models (3 is
+ * mulut), 16.. for CNNs. */
 #define KIND_FIRST_MULTISTAGE 3
 #define KIND_FIRST_CNN        16
 
@@ -90,7 +91,7 @@ static int srlut_lut_side(int interval_bits) { return (1 << (8 - interval_bits))
 
 static uint32_t lut_entries_for(LutsrModelKind kind, int interval_bits)
 {
-    if (kind == LUTSR_MODEL_SRLUT) {
+    if (kind == LUTSR_MODEL_SRLUT || kind == LUTSR_MODEL_MULUT) {
         uint32_t n = (uint32_t)srlut_lut_side(interval_bits);
         return n * n * n * n;
     }
@@ -166,6 +167,11 @@ typedef struct ModelImage {
     int scale, interval_bits, out_shift;
     uint32_t lut_entries, lut_values;
     uint64_t lut_offset;
+    /* mulut: the "stages" rows (scale, pattern_mask, interval_bits,
+     * out_shift) and where each stage's pattern LUT is */
+    int n_stages;
+    int stage_rows[LUTSR_MULUT_MAX_STAGES][4];
+    uint64_t mulut_lut_offset[LUTSR_MULUT_MAX_STAGES][LUTSR_MULUT_PATTERNS];
     const uint8_t *meta;
     uint32_t meta_size;
     uint64_t file_size;
@@ -256,11 +262,12 @@ static int check_header(const ErrSink *e, const uint8_t *p, size_t size, ModelIm
                     "%llu bytes of trailing data", size, (unsigned long long)file_size,
                     (unsigned long long)(size - file_size));
 
-    if (kind != LUTSR_MODEL_SRLUT && kind != LUTSR_MODEL_ECLUT) {
+    if (kind != LUTSR_MODEL_SRLUT && kind != LUTSR_MODEL_ECLUT && kind != LUTSR_MODEL_MULUT) {
         const char *what = kind >= KIND_FIRST_CNN ? " (reserved for CNN models)" :
                            kind >= KIND_FIRST_MULTISTAGE ? " (reserved for multi-stage LUT models)" : "";
         return fail(e, LUTSR_ERR_MODEL_KIND, "unknown model kind %u%s; this library runs "
-                    "kinds %d (srlut) and %d (eclut)", kind, what, LUTSR_MODEL_SRLUT, LUTSR_MODEL_ECLUT);
+                    "kinds %d (srlut), %d (eclut) and %d (mulut)", kind, what, LUTSR_MODEL_SRLUT,
+                    LUTSR_MODEL_ECLUT, LUTSR_MODEL_MULUT);
     }
     if (scale < 2 || scale > 4)
         return fail(e, LUTSR_ERR_UNSUPPORTED_SCALE, "scale is %u, expected 2, 3 or 4", scale);
@@ -270,7 +277,16 @@ static int check_header(const ErrSink *e, const uint8_t *p, size_t size, ModelIm
         params[i] = rdi32(p + HDR_PARAMS + 4 * i);
     int first_unused;
     img->interval_bits = 0;
-    if (kind == LUTSR_MODEL_SRLUT) {
+    img->out_shift = 0;
+    img->n_stages = 0;
+    if (kind == LUTSR_MODEL_MULUT) {
+        /* everything else is per stage, in the "stages" tensor */
+        if (params[0] < 1 || params[0] > LUTSR_MULUT_MAX_STAGES)
+            return fail(e, LUTSR_ERR_MODEL_RANGE, "number of stages (params[0]) is %lld, expected 1..%d",
+                        (long long)params[0], LUTSR_MULUT_MAX_STAGES);
+        img->n_stages = (int)params[0];
+        first_unused = 1;
+    } else if (kind == LUTSR_MODEL_SRLUT) {
         if (params[0] < LUTSR_SRLUT_MIN_INTERVAL_BITS || params[0] > LUTSR_SRLUT_MAX_INTERVAL_BITS)
             return fail(e, LUTSR_ERR_MODEL_RANGE, "interval_bits (params[0]) is %lld, expected %d..%d",
                         (long long)params[0], LUTSR_SRLUT_MIN_INTERVAL_BITS, LUTSR_SRLUT_MAX_INTERVAL_BITS);
@@ -299,8 +315,8 @@ static int check_header(const ErrSink *e, const uint8_t *p, size_t size, ModelIm
     img->meta_size = meta_size;
     img->file_size = file_size;
     img->payload_crc = rd32(p + HDR_PAYLOAD_CRC);
-    img->lut_entries = lut_entries_for(img->kind, img->interval_bits);
-    img->lut_values = lut_values_for(img->kind, img->scale);
+    img->lut_entries = kind == LUTSR_MODEL_MULUT ? 0 : lut_entries_for(img->kind, img->interval_bits);
+    img->lut_values = kind == LUTSR_MODEL_MULUT ? 0 : lut_values_for(img->kind, img->scale);
     return 0;
 }
 
@@ -443,6 +459,111 @@ static int check_lut_tensor(const ErrSink *e, const ModelImage *img, const Tenso
     return 0;
 }
 
+/* One MuLUT stage description (a "stages" row: scale, pattern_mask,
+ * interval_bits, out_shift), stage t of n_stages. Shared by the parser and
+ * lutsr_model_alloc_mulut(). */
+static int check_stage(const ErrSink *e, int t, int n_stages, int model_scale, const int64_t row[4])
+{
+    const int last = t == n_stages - 1;
+    const int64_t want_scale = last ? model_scale : 1;
+    if (row[0] != want_scale)
+        return fail(e, LUTSR_ERR_MODEL_RANGE, "stage %d: scale is %lld, expected %lld (%s)", t,
+                    (long long)row[0], (long long)want_scale,
+                    last ? "the last stage upscales by the model's scale" : "only the last stage upscales");
+    if (row[1] < 1 || row[1] > (1 << LUTSR_MULUT_PATTERNS) - 1)
+        return fail(e, LUTSR_ERR_MODEL_RANGE, "stage %d: pattern_mask is %lld, expected 1..7 "
+                    "(bit 0 S, bit 1 D, bit 2 Y)", t, (long long)row[1]);
+    if (row[2] < LUTSR_SRLUT_MIN_INTERVAL_BITS || row[2] > LUTSR_SRLUT_MAX_INTERVAL_BITS)
+        return fail(e, LUTSR_ERR_MODEL_RANGE, "stage %d: interval_bits is %lld, expected %d..%d", t,
+                    (long long)row[2], LUTSR_SRLUT_MIN_INTERVAL_BITS, LUTSR_SRLUT_MAX_INTERVAL_BITS);
+    if (row[3] < 0 || row[3] > LUTSR_MAX_OUT_SHIFT)
+        return fail(e, LUTSR_ERR_MODEL_RANGE, "stage %d: out_shift is %lld, expected 0..%d", t,
+                    (long long)row[3], LUTSR_MAX_OUT_SHIFT);
+    return 0;
+}
+
+/* "lut<t>_<P>" with one digit t and P one of S, D, Y: sets *t and *pattern. */
+static int parse_mulut_lut_name(const char *name, int *t, int *pattern)
+{
+    const char *letter;
+    if (strlen(name) != 6 || strncmp(name, "lut", 3) || name[3] < '0' || name[3] > '9' ||
+        name[4] != '_' || !(letter = strchr(LUTSR_MULUT_PATTERN_LETTERS, name[5])))
+        return 0;
+    *t = name[3] - '0';
+    *pattern = (int)(letter - LUTSR_MULUT_PATTERN_LETTERS);
+    return 1;
+}
+
+/* MuLUT files: "stages" int32 [n_stages, 4] and, per stage t and pattern P
+ * in its mask, "lut<t>_<P>" int8 [n_t^4, s_t^2]; nothing else. */
+static int check_mulut_tensors(const ErrSink *e, const uint8_t *p, ModelImage *img,
+                               const Tensor *t, unsigned n)
+{
+    const int ns = img->n_stages;
+    const Tensor *st = NULL;
+    for (unsigned i = 0; i < n; i++)
+        if (!strcmp(t[i].name, "stages"))
+            st = &t[i];
+    if (!st)
+        return fail(e, LUTSR_ERR_MODEL_RANGE, "no tensor 'stages' (kind mulut needs one)");
+    if (st->dtype != LUTSR_DTYPE_INT32)
+        return fail(e, LUTSR_ERR_MODEL_RANGE, "tensor 'stages': dtype is %u (%s), expected %d (int32)",
+                    st->dtype, dtype_name(st->dtype), LUTSR_DTYPE_INT32);
+    if (st->ndim != 2)
+        return fail(e, LUTSR_ERR_MODEL_RANGE, "tensor 'stages': ndim is %u, expected 2", st->ndim);
+    if (st->dims[0] != (uint32_t)ns || st->dims[1] != 4)
+        return fail(e, LUTSR_ERR_MODEL_RANGE, "tensor 'stages': dims are [%u, %u], expected [%d, 4] "
+                    "(params[0] stages x scale, pattern_mask, interval_bits, out_shift)",
+                    st->dims[0], st->dims[1], ns);
+    for (int s = 0; s < ns; s++) {
+        int64_t row[4];
+        for (int k = 0; k < 4; k++)
+            row[k] = rdi32(p + st->offset + 16 * (size_t)s + 4 * (size_t)k);
+        int r = check_stage(e, s, ns, img->scale, row);
+        if (r < 0)
+            return r;
+        for (int k = 0; k < 4; k++)
+            img->stage_rows[s][k] = (int)row[k];
+    }
+
+    unsigned found = 0;
+    for (unsigned i = 0; i < n; i++) {
+        const Tensor *c = &t[i];
+        int s, pat;
+        if (c == st)
+            continue;
+        if (!parse_mulut_lut_name(c->name, &s, &pat) || s >= ns)
+            return fail(e, LUTSR_ERR_MODEL_RANGE, "tensor '%s' does not belong in a %d-stage mulut "
+                        "model (expected 'stages' and 'lut<stage>_<S|D|Y>')", c->name, ns);
+        const int *row = img->stage_rows[s];
+        if (!(row[1] & 1 << pat))
+            return fail(e, LUTSR_ERR_MODEL_RANGE, "tensor '%s': stage %d does not use pattern %c "
+                        "(pattern_mask %d)", c->name, s, LUTSR_MULUT_PATTERN_LETTERS[pat], row[1]);
+        const uint32_t side = (uint32_t)srlut_lut_side(row[2]);
+        const uint32_t entries = side * side * side * side, values = (uint32_t)(row[0] * row[0]);
+        if (c->dtype != LUTSR_DTYPE_INT8)
+            return fail(e, LUTSR_ERR_MODEL_RANGE, "tensor '%s': dtype is %u (%s), expected %d (int8)",
+                        c->name, c->dtype, dtype_name(c->dtype), LUTSR_DTYPE_INT8);
+        if (c->ndim != 2)
+            return fail(e, LUTSR_ERR_MODEL_RANGE, "tensor '%s': ndim is %u, expected 2", c->name, c->ndim);
+        if (c->dims[0] != entries)
+            return fail(e, LUTSR_ERR_MODEL_RANGE, "tensor '%s': dims[0] is %u, expected %u "
+                        "(%u^4 for stage %d's interval_bits %d)", c->name, c->dims[0], entries,
+                        side, s, row[2]);
+        if (c->dims[1] != values)
+            return fail(e, LUTSR_ERR_MODEL_RANGE, "tensor '%s': dims[1] is %u, expected %u "
+                        "(stage %d's scale %d x %d)", c->name, c->dims[1], values, s, row[0], row[0]);
+        img->mulut_lut_offset[s][pat] = c->offset;
+        found |= 1u << (s * LUTSR_MULUT_PATTERNS + pat); /* names are unique: no repeats */
+    }
+    for (int s = 0; s < ns; s++)
+        for (int pat = 0; pat < LUTSR_MULUT_PATTERNS; pat++)
+            if ((img->stage_rows[s][1] & 1 << pat) && !(found & 1u << (s * LUTSR_MULUT_PATTERNS + pat)))
+                return fail(e, LUTSR_ERR_MODEL_RANGE, "no tensor 'lut%d_%c' (stage %d uses pattern "
+                            "%c)", s, LUTSR_MULUT_PATTERN_LETTERS[pat], s, LUTSR_MULUT_PATTERN_LETTERS[pat]);
+    return 0;
+}
+
 /* Validates the whole file in place; reads only [p, p + size). */
 static int check_image(const ErrSink *e, const uint8_t *p, size_t size, ModelImage *img)
 {
@@ -468,9 +589,10 @@ static int check_image(const ErrSink *e, const uint8_t *p, size_t size, ModelIma
     }
     if ((r = check_layout(e, p, t, n, data_start, img->file_size)) < 0 ||
         (r = check_metadata(e, img->meta, img->meta_size)) < 0 ||
-        (r = check_lut_tensor(e, img, t, n)) < 0)
+        (r = img->kind == LUTSR_MODEL_MULUT ? check_mulut_tensors(e, p, img, t, n)
+                                             : check_lut_tensor(e, img, t, n)) < 0)
         return r;
-    img->lut_offset = t[0].offset;
+    img->lut_offset = img->kind == LUTSR_MODEL_MULUT ? 0 : t[0].offset;
     return 0;
 }
 
@@ -488,6 +610,16 @@ static void LUTSR_PRINTF(2, 3) text_add(Text *t, const char *fmt, ...)
     va_end(ap);
     if (n > 0)
         t->len += (size_t)n;
+}
+
+/* "SDY", "D", ...: the letters of a MuLUT pattern mask. */
+static void pattern_letters(int mask, char out[LUTSR_MULUT_PATTERNS + 1])
+{
+    int n = 0;
+    for (int p = 0; p < LUTSR_MULUT_PATTERNS; p++)
+        if (mask & 1 << p)
+            out[n++] = LUTSR_MULUT_PATTERN_LETTERS[p];
+    out[n] = '\0';
 }
 
 /* format_minor < 0: an in-memory model, not from a file. */
@@ -510,8 +642,23 @@ static void describe_into(Text *t, const struct LutsrModel *m, int format_minor)
                  "lut: %u entries x %u int8 values (3x3 neighbours x %dx%d outputs)\n",
                  m->scale, m->lut_entries, m->lut_values, m->scale, m->scale);
         break;
+    case LUTSR_MODEL_MULUT:
+        text_add(t, "kind: mulut (MuLUT: %d stage%s of 4-D LUTs over S/D/Y sampling patterns, "
+                 "simplex interpolation)\nscale: %d\n", m->n_stages, m->n_stages > 1 ? "s" : "",
+                 m->scale);
+        for (int i = 0; i < m->n_stages; i++) {
+            const LutsrMulutStage *st = &m->stages[i];
+            char letters[LUTSR_MULUT_PATTERNS + 1];
+            pattern_letters(st->pattern_mask, letters);
+            text_add(t, "stage %d: x%d, patterns %s, interval_bits %d, luts %d^4 = %u entries x "
+                     "%u int8 value%s, out_shift %d\n", i, st->scale, letters, st->interval_bits,
+                     st->lut_side, st->lut_entries, st->lut_values, st->lut_values > 1 ? "s" : "",
+                     st->out_shift);
+        }
+        break;
     }
-    text_add(t, "out_shift: %d\n", m->out_shift);
+    if (m->kind != LUTSR_MODEL_MULUT)
+        text_add(t, "out_shift: %d\n", m->out_shift);
     if (format_minor >= 0)
         text_add(t, "file: %zu bytes, format %d.%d, payload CRC32 0x%08x\n",
                  m->file_size, LUTSR_MODEL_VERSION_MAJOR, format_minor, m->crc32);
@@ -569,6 +716,19 @@ void lutsr_model_close(LutsrModel **pm)
     *pm = NULL;
 }
 
+/* A MuLUT stage from its "stages" row (already checked); no LUTs yet. */
+static void mulut_stage_init(LutsrMulutStage *st, const int row[4])
+{
+    memset(st, 0, sizeof(*st));
+    st->scale = row[0];
+    st->pattern_mask = row[1];
+    st->interval_bits = row[2];
+    st->out_shift = row[3];
+    st->lut_side = srlut_lut_side(st->interval_bits);
+    st->lut_entries = lut_entries_for(LUTSR_MODEL_MULUT, st->interval_bits);
+    st->lut_values = (uint32_t)(st->scale * st->scale);
+}
+
 /* Builds the model from a validated image; takes ownership of buf. */
 static int model_from_image(const ErrSink *e, LutsrModel **out, const ModelImage *img, uint8_t *buf)
 {
@@ -583,7 +743,15 @@ static int model_from_image(const ErrSink *e, LutsrModel **out, const ModelImage
     m->lut_side = img->kind == LUTSR_MODEL_SRLUT ? srlut_lut_side(img->interval_bits) : 0;
     m->out_shift = img->out_shift;
     m->buf = buf;
-    m->lut = (int8_t *)(buf + img->lut_offset);
+    m->lut = img->kind == LUTSR_MODEL_MULUT ? NULL : (int8_t *)(buf + img->lut_offset);
+    m->n_stages = img->n_stages;
+    for (int t = 0; t < img->n_stages; t++) {
+        LutsrMulutStage *st = &m->stages[t];
+        mulut_stage_init(st, img->stage_rows[t]);
+        for (int p = 0; p < LUTSR_MULUT_PATTERNS; p++)
+            if (st->pattern_mask & 1 << p)
+                st->lut[p] = (int8_t *)(buf + img->mulut_lut_offset[t][p]);
+    }
     m->lut_entries = img->lut_entries;
     m->lut_values = img->lut_values;
     m->crc32 = img->payload_crc;
@@ -708,10 +876,140 @@ int lutsr_model_alloc(struct LutsrModel **out, LutsrModelKind kind, int scale,
     return 0;
 }
 
+int lutsr_model_alloc_mulut(struct LutsrModel **out, int scale, int n_stages,
+                            const LutsrMulutStage *stages, const char *metadata)
+{
+    if (!out)
+        return LUTSR_ERR_INVALID_ARG;
+    *out = NULL;
+    if (scale < 2 || scale > 4)
+        return LUTSR_ERR_UNSUPPORTED_SCALE;
+    if (n_stages < 1 || n_stages > LUTSR_MULUT_MAX_STAGES || !stages)
+        return LUTSR_ERR_MODEL_RANGE;
+    const ErrSink quiet = { "model", NULL, 0 };
+    int rows[LUTSR_MULUT_MAX_STAGES][4];
+    for (int t = 0; t < n_stages; t++) {
+        const LutsrMulutStage *d = &stages[t];
+        const int64_t row[4] = { d->scale, d->pattern_mask, d->interval_bits, d->out_shift };
+        int r = check_stage(&quiet, t, n_stages, scale, row);
+        if (r < 0)
+            return r;
+        for (int k = 0; k < 4; k++)
+            rows[t][k] = (int)row[k];
+    }
+    if (!metadata)
+        metadata = "";
+    size_t meta_size = strlen(metadata);
+    if (meta_size > LUTSR_MODEL_MAX_META ||
+        utf8_invalid_at((const uint8_t *)metadata, meta_size) != meta_size)
+        return LUTSR_ERR_MODEL_RANGE;
+
+    struct LutsrModel *m = model_new(metadata, meta_size);
+    if (!m)
+        return LUTSR_ERR_NOMEM;
+    m->kind = LUTSR_MODEL_MULUT;
+    m->scale = scale;
+    m->n_stages = n_stages;
+    /* One buffer, each LUT 64-byte aligned; no larger than a file could be. */
+    uint64_t total = 0, offset[LUTSR_MULUT_MAX_STAGES][LUTSR_MULUT_PATTERNS];
+    for (int t = 0; t < n_stages; t++) {
+        LutsrMulutStage *st = &m->stages[t];
+        mulut_stage_init(st, rows[t]);
+        for (int p = 0; p < LUTSR_MULUT_PATTERNS; p++) {
+            offset[t][p] = total;
+            if (st->pattern_mask & 1 << p)
+                total = align_up(total + (uint64_t)st->lut_entries * st->lut_values);
+        }
+    }
+    int r = LUTSR_ERR_MODEL_RANGE;
+    if (total <= LUTSR_MODEL_MAX_FILE) {
+        r = LUTSR_ERR_NOMEM;
+        if ((m->buf = lutsr_alloc_aligned((size_t)total))) {
+            memset(m->buf, 0, (size_t)total);
+            for (int t = 0; t < n_stages; t++)
+                for (int p = 0; p < LUTSR_MULUT_PATTERNS; p++)
+                    if (m->stages[t].pattern_mask & 1 << p)
+                        m->stages[t].lut[p] = (int8_t *)m->buf + offset[t][p];
+            r = build_description(m, -1);
+        }
+    }
+    if (r < 0) {
+        lutsr_model_close(&m);
+        return r;
+    }
+    *out = m;
+    return 0;
+}
+
+/* A tensor to write: name, int8 or int32 data, 2-D shape. */
+typedef struct OutTensor {
+    char name[TD_NAME_SIZE];
+    uint32_t dtype, dims[2];
+    const void *data;
+    uint64_t nbytes, offset;
+} OutTensor;
+
+/* The tensors of m in canonical order: "lut", or "stages" then each
+ * stage's LUTs in S, D, Y order. stage_bytes backs the int32 "stages". */
+static unsigned model_tensors(const struct LutsrModel *m, OutTensor *t,
+                              uint8_t stage_bytes[LUTSR_MULUT_MAX_STAGES * 16])
+{
+    memset(t, 0, sizeof(*t) * (1 + LUTSR_MULUT_MAX_STAGES * LUTSR_MULUT_PATTERNS));
+    if (m->kind != LUTSR_MODEL_MULUT) {
+        t[0] = (OutTensor){ "lut", LUTSR_DTYPE_INT8, { m->lut_entries, m->lut_values }, m->lut,
+                            (uint64_t)m->lut_entries * m->lut_values, 0 };
+        return 1;
+    }
+    t[0] = (OutTensor){ "stages", LUTSR_DTYPE_INT32, { (uint32_t)m->n_stages, 4 }, stage_bytes,
+                        16 * (uint64_t)m->n_stages, 0 };
+    unsigned n = 1;
+    for (int i = 0; i < m->n_stages; i++) {
+        const LutsrMulutStage *st = &m->stages[i];
+        const int row[4] = { st->scale, st->pattern_mask, st->interval_bits, st->out_shift };
+        for (int k = 0; k < 4; k++)
+            wr32(stage_bytes + 16 * i + 4 * k, (uint32_t)row[k]);
+        for (int p = 0; p < LUTSR_MULUT_PATTERNS; p++) {
+            if (!(st->pattern_mask & 1 << p))
+                continue;
+            OutTensor *c = &t[n++];
+            snprintf(c->name, sizeof(c->name), "lut%d_%c", i, LUTSR_MULUT_PATTERN_LETTERS[p]);
+            c->dtype = LUTSR_DTYPE_INT8;
+            c->dims[0] = st->lut_entries;
+            c->dims[1] = st->lut_values;
+            c->data = st->lut[p];
+            c->nbytes = (uint64_t)st->lut_entries * st->lut_values;
+        }
+    }
+    return n;
+}
+
+/* The fields lutsr_model_alloc*() would have checked: a hand-edited model
+ * must not make serialize write an invalid file or read a NULL LUT. */
+static int mulut_serializable(const struct LutsrModel *m)
+{
+    if (m->n_stages < 1 || m->n_stages > LUTSR_MULUT_MAX_STAGES)
+        return 0;
+    const ErrSink quiet = { "model", NULL, 0 };
+    for (int t = 0; t < m->n_stages; t++) {
+        const LutsrMulutStage *st = &m->stages[t];
+        const int64_t row[4] = { st->scale, st->pattern_mask, st->interval_bits, st->out_shift };
+        if (check_stage(&quiet, t, m->n_stages, m->scale, row) < 0 ||
+            st->lut_entries != lut_entries_for(LUTSR_MODEL_MULUT, st->interval_bits) ||
+            st->lut_values != (uint32_t)(st->scale * st->scale))
+            return 0;
+        for (int p = 0; p < LUTSR_MULUT_PATTERNS; p++)
+            if ((st->pattern_mask & 1 << p) && !st->lut[p])
+                return 0;
+    }
+    return 1;
+}
+
 int lutsr_model_serialize(const struct LutsrModel *m, uint8_t **out, size_t *out_size)
 {
-    if (!out || !out_size || !m || !m->lut ||
-        (m->kind != LUTSR_MODEL_SRLUT && m->kind != LUTSR_MODEL_ECLUT))
+    if (!out || !out_size || !m)
+        return LUTSR_ERR_INVALID_ARG;
+    if (m->kind == LUTSR_MODEL_MULUT ? !mulut_serializable(m) :
+        !m->lut || (m->kind != LUTSR_MODEL_SRLUT && m->kind != LUTSR_MODEL_ECLUT))
         return LUTSR_ERR_INVALID_ARG;
     *out = NULL;
     *out_size = 0;
@@ -721,9 +1019,18 @@ int lutsr_model_serialize(const struct LutsrModel *m, uint8_t **out, size_t *out
         utf8_invalid_at((const uint8_t *)meta, meta_size) != meta_size)
         return LUTSR_ERR_MODEL_RANGE;
 
-    uint64_t lut_size = (uint64_t)m->lut_entries * m->lut_values;
-    uint64_t lut_offset = align_up(LUTSR_MODEL_HEADER_SIZE + LUTSR_MODEL_TENSOR_SIZE + meta_size);
-    uint64_t total = lut_offset + lut_size;
+    /* Canonical layout: the tensors in order, each at the next 64-byte
+     * boundary after the metadata; the last one ends the file. At most 13
+     * tensors of at most 286 MB each: the 64-bit sums cannot wrap, and the
+     * total is checked against the file limit. */
+    OutTensor t[1 + LUTSR_MULUT_MAX_STAGES * LUTSR_MULUT_PATTERNS];
+    uint8_t stage_bytes[LUTSR_MULUT_MAX_STAGES * 16];
+    const unsigned n = model_tensors(m, t, stage_bytes);
+    uint64_t total = LUTSR_MODEL_HEADER_SIZE + (uint64_t)n * LUTSR_MODEL_TENSOR_SIZE + meta_size;
+    for (unsigned i = 0; i < n; i++) {
+        t[i].offset = align_up(total);
+        total = t[i].offset + t[i].nbytes;
+    }
     if (total > LUTSR_MODEL_MAX_FILE || total > SIZE_MAX)
         return LUTSR_ERR_MODEL_RANGE;
     uint8_t *p = calloc(1, (size_t)total); /* zero padding */
@@ -736,26 +1043,30 @@ int lutsr_model_serialize(const struct LutsrModel *m, uint8_t **out, size_t *out
     wr32(p + HDR_HEADER_SIZE, LUTSR_MODEL_HEADER_SIZE);
     wr32(p + HDR_KIND, (uint32_t)m->kind);
     wr32(p + HDR_SCALE, (uint32_t)m->scale);
-    wr32(p + HDR_N_TENSORS, 1);
+    wr32(p + HDR_N_TENSORS, n);
     wr32(p + HDR_META_SIZE, (uint32_t)meta_size);
     wr64(p + HDR_FILE_SIZE, total);
     if (m->kind == LUTSR_MODEL_SRLUT) {
         wr32(p + HDR_PARAMS, (uint32_t)m->interval_bits);
         wr32(p + HDR_PARAMS + 4, (uint32_t)m->out_shift);
-    } else {
+    } else if (m->kind == LUTSR_MODEL_ECLUT) {
         wr32(p + HDR_PARAMS, (uint32_t)m->out_shift);
+    } else {
+        wr32(p + HDR_PARAMS, (uint32_t)m->n_stages);
     }
 
-    uint8_t *d = p + LUTSR_MODEL_HEADER_SIZE;
-    memcpy(d + TD_NAME, "lut", 3);
-    wr32(d + TD_DTYPE, LUTSR_DTYPE_INT8);
-    wr32(d + TD_NDIM, 2);
-    wr32(d + TD_DIMS, m->lut_entries);
-    wr32(d + TD_DIMS + 4, m->lut_values);
-    wr64(d + TD_OFFSET, lut_offset);
-    wr64(d + TD_NBYTES, lut_size);
-    memcpy(d + LUTSR_MODEL_TENSOR_SIZE, meta, meta_size);
-    memcpy(p + lut_offset, m->lut, (size_t)lut_size);
+    for (unsigned i = 0; i < n; i++) {
+        uint8_t *d = p + LUTSR_MODEL_HEADER_SIZE + (size_t)i * LUTSR_MODEL_TENSOR_SIZE;
+        memcpy(d + TD_NAME, t[i].name, strlen(t[i].name));
+        wr32(d + TD_DTYPE, t[i].dtype);
+        wr32(d + TD_NDIM, 2);
+        wr32(d + TD_DIMS, t[i].dims[0]);
+        wr32(d + TD_DIMS + 4, t[i].dims[1]);
+        wr64(d + TD_OFFSET, t[i].offset);
+        wr64(d + TD_NBYTES, t[i].nbytes);
+        memcpy(p + t[i].offset, t[i].data, (size_t)t[i].nbytes);
+    }
+    memcpy(p + LUTSR_MODEL_HEADER_SIZE + (size_t)n * LUTSR_MODEL_TENSOR_SIZE, meta, meta_size);
 
     wr32(p + HDR_PAYLOAD_CRC, lutsr_crc32(0, p + LUTSR_MODEL_HEADER_SIZE,
                                          (size_t)total - LUTSR_MODEL_HEADER_SIZE));
@@ -786,6 +1097,7 @@ const char *lutsr_model_kind_name(const LutsrModel *m)
     case LUTSR_MODEL_BICUBIC: return "bicubic";
     case LUTSR_MODEL_SRLUT:   return "srlut";
     case LUTSR_MODEL_ECLUT:   return "eclut";
+    case LUTSR_MODEL_MULUT:   return "mulut";
     }
     return "unknown";
 }

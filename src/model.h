@@ -31,6 +31,26 @@ enum {
 #define LUTSR_SRLUT_MIN_INTERVAL_BITS 2
 #define LUTSR_SRLUT_MAX_INTERVAL_BITS 6
 #define LUTSR_MAX_OUT_SHIFT 24
+#define LUTSR_MULUT_MAX_STAGES 4
+
+/* MuLUT sampling patterns (docs/kernels.md, "MuLUT core"): the bit of each
+ * in a stage's pattern_mask and its letter in tensor names ("lut1_D"). */
+enum { LUTSR_MULUT_S = 0, LUTSR_MULUT_D = 1, LUTSR_MULUT_Y = 2, LUTSR_MULUT_PATTERNS = 3 };
+#define LUTSR_MULUT_PATTERN_LETTERS "SDY"
+
+/* One MuLUT stage. The first four fields are a row of the file's "stages"
+ * tensor (and all that lutsr_model_alloc_mulut() reads); the rest is
+ * derived. */
+typedef struct LutsrMulutStage {
+    int scale;          /* 1, or the model's scale for the last stage */
+    int pattern_mask;   /* 1..7: bit p set = pattern p (LUTSR_MULUT_S/D/Y) used */
+    int interval_bits;  /* 2..6, as SR-LUT's */
+    int out_shift;      /* 0..LUTSR_MAX_OUT_SHIFT */
+    int lut_side;       /* n = 2^(8 - interval_bits) + 1 */
+    uint32_t lut_entries, lut_values; /* n^4, scale^2 */
+    /* lut[p][e * lut_values + v] for each pattern in pattern_mask, else NULL */
+    int8_t *lut[LUTSR_MULUT_PATTERNS];
+} LutsrMulutStage;
 
 struct LutsrModel {
     LutsrModelKind kind;
@@ -54,13 +74,18 @@ struct LutsrModel {
     uint32_t lut_entries;
     uint32_t lut_values;
 
+    /* MuLUT (lut is NULL, interval_bits, lut_side and out_shift are 0; each
+     * stage has its own): stages[0..n_stages), the last one upscales. */
+    int n_stages;
+    LutsrMulutStage stages[LUTSR_MULUT_MAX_STAGES];
+
     const char *metadata;   /* NUL-terminated copy of the file's text */
     uint32_t crc32;         /* payload CRC from the file (0 for bicubic) */
     size_t file_size;
     char *description;      /* built when the model is created, so that
                              * describe() is safe on a shared model */
 
-    void *buf;              /* owned storage backing lut (64-byte aligned;
+    void *buf;              /* owned storage backing the LUTs (64-byte aligned;
                              * freed with lutsr_free_aligned()) */
 };
 
@@ -82,5 +107,11 @@ int lutsr_model_parse_owned(struct LutsrModel **out, void *buf, size_t size,
  * tools). kind SRLUT or ECLUT. */
 int lutsr_model_alloc(struct LutsrModel **out, LutsrModelKind kind, int scale,
                       int interval_bits, int out_shift, const char *metadata);
+
+/* The same for a MuLUT model: n_stages stages whose scale, pattern_mask,
+ * interval_bits and out_shift are taken from stages[] (validated as the
+ * parser does); the LUTs are zeroed, for the caller to fill. */
+int lutsr_model_alloc_mulut(struct LutsrModel **out, int scale, int n_stages,
+                            const LutsrMulutStage *stages, const char *metadata);
 
 #endif /* LUTSR_MODEL_H */

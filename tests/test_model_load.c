@@ -436,7 +436,8 @@ static void test_corrupt_header(void)
 
     /* Kind, scale, params. */
     CORRUPT(base, LUTSR_ERR_MODEL_KIND, "unknown model kind 0", put32(p + H_KIND, 0));
-    CORRUPT(base, LUTSR_ERR_MODEL_KIND, "kind 3 (reserved for multi-stage", put32(p + H_KIND, 3));
+    CORRUPT(base, LUTSR_ERR_MODEL_KIND, "kind 4 (reserved for multi-stage", put32(p + H_KIND, 4));
+    CORRUPT(base, LUTSR_ERR_MODEL_KIND, "kind 15 (reserved for multi-stage", put32(p + H_KIND, 15));
     CORRUPT(base, LUTSR_ERR_MODEL_KIND, "kind 16 (reserved for CNN", put32(p + H_KIND, 16));
     CORRUPT(base, LUTSR_ERR_MODEL_KIND, "kind 4294967295", put32(p + H_KIND, 0xffffffff));
     CORRUPT(base, LUTSR_ERR_UNSUPPORTED_SCALE, "scale is 1, expected 2, 3 or 4", put32(p + H_SCALE, 1));
@@ -763,7 +764,7 @@ static void test_open_alias(void)
     TFile sr = tf_lut(LUTSR_MODEL_SRLUT, 3, 6, 8, "which: srlut", 41);
     TFile ec = tf_lut(LUTSR_MODEL_ECLUT, 3, 0, 7, "which: eclut", 42);
     TFile mu = tf_lut(LUTSR_MODEL_SRLUT, 3, 6, 8, "which: mulut", 43);
-    put32(mu.p + H_KIND, 3); /* multi-stage: not supported yet */
+    put32(mu.p + H_KIND, 4); /* a reserved multi-stage kind: not runnable here */
     tf_fix_crc(&mu);
     write_file(tmp_path("c/srlut-x3.lsr"), sr.p, sr.size);
     write_file(tmp_path("c/eclut-x3.lsr"), ec.p, ec.size);
@@ -841,6 +842,322 @@ static void test_load_time(void)
     free(f.p);
 }
 
+/* ------------------------------------------------------------------------ */
+/* MuLUT (kind 3): "stages" int32 [S, 4] plus one int8 LUT per stage and    */
+/* pattern, "lut<t>_<S|D|Y>"                                                */
+
+/* A MuLUT file from the independent writer: stages[t] = { scale,
+ * pattern_mask, interval_bits, out_shift }, random LUT bytes (seeded),
+ * tensors in canonical order ("stages", then each stage's S, D, Y). */
+static TFile tf_mulut(int scale, int n_stages, const int stages[][4], const char *meta, uint64_t seed)
+{
+    TTensor t[13];
+    char names[13][24];
+    uint8_t rows[4 * 16];
+    uint8_t *data[13] = { NULL };
+    unsigned n = 1;
+    for (int i = 0; i < n_stages; i++)
+        for (int k = 0; k < 4; k++)
+            put32(rows + 16 * i + 4 * k, (uint32_t)stages[i][k]);
+    t[0] = (TTensor){ "stages", LUTSR_DTYPE_INT32, 2, { (uint32_t)n_stages, 4, 0, 0 }, rows,
+                      16 * (uint64_t)n_stages };
+    for (int i = 0; i < n_stages; i++) {
+        const uint32_t side = (1u << (8 - stages[i][2])) + 1;
+        const uint32_t entries = side * side * side * side, values = (uint32_t)(stages[i][0] * stages[i][0]);
+        for (int p = 0; p < 3; p++) {
+            if (!(stages[i][1] & 1 << p))
+                continue;
+            snprintf(names[n], sizeof(names[n]), "lut%d_%c", i, "SDY"[p]);
+            data[n] = malloc((size_t)entries * values);
+            REQUIRE(data[n]);
+            fill_random(data[n], (size_t)entries * values, seed + n);
+            t[n] = (TTensor){ names[n], LUTSR_DTYPE_INT8, 2, { entries, values, 0, 0 }, data[n],
+                              (uint64_t)entries * values };
+            n++;
+        }
+    }
+    const int32_t params[4] = { n_stages, 0, 0, 0 };
+    TFile f = tf_build(LUTSR_MODEL_MULUT, (uint32_t)scale, params, t, n, meta, strlen(meta));
+    for (unsigned i = 0; i < n; i++)
+        free(data[i]);
+    return f;
+}
+
+/* Offset of the descriptor of the tensor named name (REQUIREd). */
+static size_t desc_of(const TFile *f, const char *name)
+{
+    for (uint32_t i = 0; i < get32(f->p + H_NT); i++)
+        if (!strcmp((const char *)f->p + DESC(i), name))
+            return DESC(i);
+    fprintf(stderr, "no tensor '%s'\n", name);
+    exit(1);
+}
+
+/* Byte offset of field k of stage row t in the "stages" data. */
+static size_t stage_field(const TFile *f, int t, int k)
+{
+    return (size_t)get64(f->p + desc_of(f, "stages") + D_OFFSET) + 16 * (size_t)t + 4 * (size_t)k;
+}
+
+static const int mu_stages[2][4] = { { 1, 5, 6, 8 }, { 2, 7, 6, 9 } }; /* S+Y x1, SDY x2; 5^4 entries */
+
+static void mulut_round_trip(int scale, int n_stages, const int stages[][4], const char *meta, uint64_t seed)
+{
+    LutsrMulutStage d[4];
+    memset(d, 0, sizeof(d));
+    for (int t = 0; t < n_stages; t++)
+        d[t] = (LutsrMulutStage){ .scale = stages[t][0], .pattern_mask = stages[t][1],
+                                  .interval_bits = stages[t][2], .out_shift = stages[t][3] };
+    LutsrModel *a;
+    REQUIRE_OK(lutsr_model_alloc_mulut(&a, scale, n_stages, d, meta));
+    REQUIRE_CMP(a->n_stages, ==, n_stages);
+    /* the same LUT bytes the test writer puts in: tensor i gets seed + i */
+    unsigned idx = 1;
+    for (int t = 0; t < n_stages; t++)
+        for (int p = 0; p < 3; p++) {
+            const LutsrMulutStage *st = &a->stages[t];
+            REQUIRE((st->lut[p] != NULL) == !!(stages[t][1] & 1 << p));
+            if (st->lut[p]) {
+                REQUIRE_CMP((uintptr_t)st->lut[p] % 64, ==, 0);
+                fill_random((uint8_t *)st->lut[p], (size_t)st->lut_entries * st->lut_values, seed + idx++);
+            }
+        }
+    uint8_t *bytes;
+    size_t size;
+    REQUIRE_OK(lutsr_model_serialize(a, &bytes, &size));
+    TFile ref = tf_mulut(scale, n_stages, stages, meta, seed);
+    REQUIRE_CMP(size, ==, ref.size);
+    REQUIRE(!memcmp(bytes, ref.p, size));
+
+    TFile f = { bytes, size };
+    LutsrModel *m = expect_ok(&f);
+    REQUIRE_CMP(lutsr_model_kind(m), ==, LUTSR_MODEL_MULUT);
+    REQUIRE(!strcmp(lutsr_model_kind_name(m), "mulut"));
+    REQUIRE_CMP(lutsr_model_scale(m), ==, scale);
+    REQUIRE(!strcmp(lutsr_model_metadata(m), meta));
+    REQUIRE(!m->lut);
+    REQUIRE_CMP(m->n_stages, ==, n_stages);
+    for (int t = 0; t < n_stages; t++) {
+        const LutsrMulutStage *x = &m->stages[t], *y = &a->stages[t];
+        const uint32_t side = (1u << (8 - stages[t][2])) + 1;
+        REQUIRE_CMP(x->scale, ==, stages[t][0]);
+        REQUIRE_CMP(x->pattern_mask, ==, stages[t][1]);
+        REQUIRE_CMP(x->interval_bits, ==, stages[t][2]);
+        REQUIRE_CMP(x->out_shift, ==, stages[t][3]);
+        REQUIRE_CMP(x->lut_side, ==, side);
+        REQUIRE_CMP(x->lut_entries, ==, side * side * side * side);
+        REQUIRE_CMP(x->lut_values, ==, stages[t][0] * stages[t][0]);
+        for (int p = 0; p < 3; p++) {
+            REQUIRE((x->lut[p] != NULL) == (y->lut[p] != NULL));
+            if (x->lut[p]) {
+                REQUIRE_CMP((uintptr_t)x->lut[p] % 64, ==, 0);
+                REQUIRE(!memcmp(x->lut[p], y->lut[p], (size_t)x->lut_entries * x->lut_values));
+            }
+        }
+    }
+    lutsr_model_close(&m);
+    lutsr_model_close(&a);
+    free(bytes);
+    free(ref.p);
+}
+
+static void test_mulut_round_trips(void)
+{
+    mulut_round_trip(2, 2, mu_stages, "arch: mulut\n", 61);
+    static const int one[1][4] = { { 4, 2, 5, 0 } };
+    mulut_round_trip(4, 1, one, "", 62);
+    static const int four[4][4] = { { 1, 1, 6, 24 }, { 1, 6, 5, 3 }, { 1, 7, 4, 8 }, { 3, 4, 6, 9 } };
+    mulut_round_trip(3, 4, four, "x", 63);
+}
+
+static void test_mulut_describe(void)
+{
+    TFile f = tf_mulut(2, 2, mu_stages, "arch: mulut", 5);
+    LutsrModel *m = expect_ok(&f);
+    char want[640];
+    snprintf(want, sizeof(want),
+             "kind: mulut (MuLUT: 2 stages of 4-D LUTs over S/D/Y sampling patterns, simplex interpolation)\n"
+             "scale: 2\n"
+             "stage 0: x1, patterns SY, interval_bits 6, luts 5^4 = 625 entries x 1 int8 value, out_shift 8\n"
+             "stage 1: x2, patterns SDY, interval_bits 6, luts 5^4 = 625 entries x 4 int8 values, out_shift 9\n"
+             "file: %zu bytes, format 1.0, payload CRC32 0x%08x\n"
+             "metadata:\n"
+             "  arch: mulut", f.size, get32(f.p + H_PCRC));
+    if (strcmp(lutsr_model_describe(m), want)) {
+        fprintf(stderr, "describe:\n%s\nexpected:\n%s\n", lutsr_model_describe(m), want);
+        exit(1);
+    }
+    lutsr_model_close(&m);
+    free(f.p);
+}
+
+static void test_mulut_corrupt(void)
+{
+    TFile base = tf_mulut(2, 2, mu_stages, small_meta, 7);
+    LutsrModel *m = expect_ok(&base);
+    lutsr_model_close(&m);
+    const size_t st = desc_of(&base, "stages"), l0s = desc_of(&base, "lut0_S");
+    const size_t l1d = desc_of(&base, "lut1_D");
+
+    /* Header. */
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "number of stages (params[0]) is 0, expected 1..4", put32(p + H_PARAMS, 0));
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "number of stages (params[0]) is 5, expected 1..4", put32(p + H_PARAMS, 5));
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "number of stages (params[0]) is -1", put32(p + H_PARAMS, 0xffffffff));
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "params[1] is 6, expected 0 (unused by kind 3)", put32(p + H_PARAMS + 4, 6));
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "params[3] is 1, expected 0", put32(p + H_PARAMS + 12, 1));
+    CORRUPT(base, LUTSR_ERR_UNSUPPORTED_SCALE, "scale is 1, expected 2, 3 or 4", put32(p + H_SCALE, 1));
+
+    /* The "stages" tensor. */
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "no tensor 'stages' (kind mulut needs one)", p[st + 5] = 'z');
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "tensor 'stages': dtype is 5 (float32), expected 4 (int32)",
+            put32(p + st + D_DTYPE, LUTSR_DTYPE_FLOAT32));
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "tensor 'stages': ndim is 1, expected 2",
+            put32(p + st + D_NDIM, 1); put32(p + st + D_DIMS, 8); put32(p + st + D_DIMS + 4, 0));
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "tensor 'stages': dims are [4, 2], expected [2, 4]",
+            put32(p + st + D_DIMS, 4); put32(p + st + D_DIMS + 4, 2));
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "tensor 'stages': dims are [2, 4], expected [3, 4]", put32(p + H_PARAMS, 3));
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "tensor 'stages': dims are [2, 4], expected [1, 4]", put32(p + H_PARAMS, 1));
+
+    /* Stage rows: scale, pattern_mask, interval_bits, out_shift. */
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "stage 0: scale is 2, expected 1 (only the last stage upscales)",
+            put32(p + stage_field(&base, 0, 0), 2));
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "stage 0: scale is 0, expected 1", put32(p + stage_field(&base, 0, 0), 0));
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "stage 1: scale is 3, expected 2 (the last stage upscales by the model's scale)",
+            put32(p + stage_field(&base, 1, 0), 3));
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "stage 1: scale is 2, expected 3", put32(p + H_SCALE, 3));
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "stage 1: scale is 1, expected 2", put32(p + stage_field(&base, 1, 0), 1));
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "stage 0: pattern_mask is 0, expected 1..7 (bit 0 S, bit 1 D, bit 2 Y)",
+            put32(p + stage_field(&base, 0, 1), 0));
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "stage 1: pattern_mask is 8, expected 1..7", put32(p + stage_field(&base, 1, 1), 8));
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "stage 1: pattern_mask is -1", put32(p + stage_field(&base, 1, 1), 0xffffffff));
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "stage 0: interval_bits is 1, expected 2..6", put32(p + stage_field(&base, 0, 2), 1));
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "stage 1: interval_bits is 7, expected 2..6", put32(p + stage_field(&base, 1, 2), 7));
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "stage 0: out_shift is 25, expected 0..24", put32(p + stage_field(&base, 0, 3), 25));
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "stage 1: out_shift is -1, expected 0..24",
+            put32(p + stage_field(&base, 1, 3), 0xffffffff));
+
+    /* LUT tensors: names, patterns, dtype, shape, completeness. */
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "tensor 'lut0_Q' does not belong in a 2-stage mulut model "
+            "(expected 'stages' and 'lut<stage>_<S|D|Y>')", p[l0s + 5] = 'Q');
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "tensor 'lut2_S' does not belong in a 2-stage mulut model", p[l0s + 3] = '2');
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "tensor 'lut0_SS' does not belong", p[l0s + 6] = 'S');
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "tensor 'lut0-S' does not belong", p[l0s + 4] = '-');
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "tensor 'lux0_S' does not belong", p[l0s + 2] = 'x');
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "tensor 'lut0_D': stage 0 does not use pattern D (pattern_mask 5)",
+            p[l0s + 5] = 'D');
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "tensor 'lut0_S': dtype is 2 (uint8), expected 1 (int8)",
+            put32(p + l0s + D_DTYPE, LUTSR_DTYPE_UINT8));
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "tensor 'lut1_D': ndim is 1, expected 2",
+            put32(p + l1d + D_NDIM, 1); put32(p + l1d + D_DIMS, 2500); put32(p + l1d + D_DIMS + 4, 0));
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "tensor 'lut0_S': dims[0] is 625, expected 6561 "
+            "(9^4 for stage 0's interval_bits 5)", put32(p + stage_field(&base, 0, 2), 5));
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "no tensor 'lut0_D' (stage 0 uses pattern D)",
+            put32(p + stage_field(&base, 0, 1), 7));
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "two tensors are named 'lut0_S'", memcpy(p + DESC(2), "lut0_S", 6));
+    free(base.p);
+
+    /* A tensor too few or too many, and other kinds' files relabelled. */
+    static const int one[1][4] = { { 2, 1, 6, 8 } };
+    TFile f1 = tf_mulut(2, 1, one, "", 8);
+    m = expect_ok(&f1);
+    lutsr_model_close(&m);
+    {
+        uint8_t lut[2500] = { 0 };
+        const uint8_t rows[16] = { 2, 0, 0, 0, 1, 0, 0, 0, 6, 0, 0, 0, 8, 0, 0, 0 };
+        const TTensor extra[3] = {
+            { "stages", LUTSR_DTYPE_INT32, 2, { 1, 4, 0, 0 }, rows, 16 },
+            { "lut0_S", LUTSR_DTYPE_INT8, 2, { 625, 4, 0, 0 }, lut, 2500 },
+            { "aux", LUTSR_DTYPE_INT8, 1, { 7, 0, 0, 0 }, NULL, 7 },
+        };
+        const int32_t params[4] = { 1, 0, 0, 0 };
+        TFile g = tf_build(LUTSR_MODEL_MULUT, 2, params, extra, 3, "", 0);
+        EXPECT_ERR(g, LUTSR_ERR_MODEL_RANGE, "tensor 'aux' does not belong in a 1-stage mulut model");
+        free(g.p);
+        g = tf_build(LUTSR_MODEL_MULUT, 2, params, extra, 1, "", 0);
+        EXPECT_ERR(g, LUTSR_ERR_MODEL_RANGE, "no tensor 'lut0_S' (stage 0 uses pattern S)");
+        free(g.p);
+        const TTensor x3[2] = { extra[0], { "lut0_S", LUTSR_DTYPE_INT8, 2, { 625, 9, 0, 0 }, NULL, 5625 } };
+        g = tf_build(LUTSR_MODEL_MULUT, 2, params, x3, 2, "", 0);
+        EXPECT_ERR(g, LUTSR_ERR_MODEL_RANGE, "tensor 'lut0_S': dims[1] is 9, expected 4 (stage 0's scale 2 x 2)");
+        free(g.p);
+    }
+    free(f1.p);
+    TFile sr = tf_small();
+    CORRUPT(sr, LUTSR_ERR_MODEL_RANGE, "number of stages (params[0]) is 6", put32(p + H_KIND, 3));
+    CORRUPT(sr, LUTSR_ERR_MODEL_RANGE, "no tensor 'stages'", put32(p + H_KIND, 3); put32(p + H_PARAMS, 1);
+            put32(p + H_PARAMS + 4, 0));
+    free(sr.p);
+}
+
+static void test_mulut_alloc_args(void)
+{
+    LutsrModel *m = (LutsrModel *)&m;
+    LutsrMulutStage d[4] = {
+        { .scale = 1, .pattern_mask = 7, .interval_bits = 4, .out_shift = 8 },
+        { .scale = 2, .pattern_mask = 1, .interval_bits = 6, .out_shift = 8 },
+    };
+    REQUIRE_CMP(lutsr_model_alloc_mulut(NULL, 2, 2, d, NULL), ==, LUTSR_ERR_INVALID_ARG);
+    REQUIRE_CMP(lutsr_model_alloc_mulut(&m, 5, 2, d, NULL), ==, LUTSR_ERR_UNSUPPORTED_SCALE);
+    REQUIRE(!m);
+    REQUIRE_CMP(lutsr_model_alloc_mulut(&m, 2, 0, d, NULL), ==, LUTSR_ERR_MODEL_RANGE);
+    REQUIRE_CMP(lutsr_model_alloc_mulut(&m, 2, 5, d, NULL), ==, LUTSR_ERR_MODEL_RANGE);
+    REQUIRE_CMP(lutsr_model_alloc_mulut(&m, 2, 2, NULL, NULL), ==, LUTSR_ERR_MODEL_RANGE);
+    REQUIRE_CMP(lutsr_model_alloc_mulut(&m, 3, 2, d, NULL), ==, LUTSR_ERR_MODEL_RANGE); /* last stage x2 */
+    REQUIRE_CMP(lutsr_model_alloc_mulut(&m, 2, 1, d, NULL), ==, LUTSR_ERR_MODEL_RANGE); /* only stage x1 */
+    REQUIRE_CMP(lutsr_model_alloc_mulut(&m, 2, 2, d, "\xc0\xaf"), ==, LUTSR_ERR_MODEL_RANGE);
+    d[0].pattern_mask = 8;
+    REQUIRE_CMP(lutsr_model_alloc_mulut(&m, 2, 2, d, NULL), ==, LUTSR_ERR_MODEL_RANGE);
+    d[0].pattern_mask = 7;
+    d[1].interval_bits = 1;
+    REQUIRE_CMP(lutsr_model_alloc_mulut(&m, 2, 2, d, NULL), ==, LUTSR_ERR_MODEL_RANGE);
+    d[1].interval_bits = 6;
+    d[1].out_shift = 25;
+    REQUIRE_CMP(lutsr_model_alloc_mulut(&m, 2, 2, d, NULL), ==, LUTSR_ERR_MODEL_RANGE);
+    d[1].out_shift = 8;
+    REQUIRE(!m);
+    /* Larger than any file may be: four stages of 65^4-entry LUTs, x4. */
+    LutsrMulutStage big[4];
+    for (int t = 0; t < 4; t++)
+        big[t] = (LutsrMulutStage){ .scale = t == 3 ? 4 : 1, .pattern_mask = 7, .interval_bits = 2 };
+    REQUIRE_CMP(lutsr_model_alloc_mulut(&m, 4, 4, big, NULL), ==, LUTSR_ERR_MODEL_RANGE);
+    REQUIRE(!m);
+
+    /* Serialising a hand-broken model is refused, not written. */
+    REQUIRE_OK(lutsr_model_alloc_mulut(&m, 2, 2, d, NULL));
+    REQUIRE(strstr(lutsr_model_describe(m), "in-memory model"));
+    uint8_t *bytes = NULL;
+    size_t size;
+    m->stages[1].lut[0] = NULL;
+    REQUIRE_CMP(lutsr_model_serialize(m, &bytes, &size), ==, LUTSR_ERR_INVALID_ARG);
+    m->stages[1].lut[0] = m->stages[1].lut[1]; /* NULL as well (pattern D unused) */
+    m->stages[0].scale = 2;
+    REQUIRE_CMP(lutsr_model_serialize(m, &bytes, &size), ==, LUTSR_ERR_INVALID_ARG);
+    m->n_stages = 0;
+    REQUIRE_CMP(lutsr_model_serialize(m, &bytes, &size), ==, LUTSR_ERR_INVALID_ARG);
+    REQUIRE(!bytes);
+    lutsr_model_close(&m);
+}
+
+/* "x3" prefers a runnable mulut-x3 over the other kinds in the same directory. */
+static void test_mulut_alias(void)
+{
+    char *df = tmp_path("f");
+    REQUIRE(!mkdir(df, 0755));
+    static const int x3[2][4] = { { 1, 2, 6, 8 }, { 3, 1, 6, 8 } };
+    TFile mu = tf_mulut(3, 2, x3, "which: mulut", 71);
+    TFile ec = tf_lut(LUTSR_MODEL_ECLUT, 3, 0, 7, "which: eclut", 72);
+    write_file(tmp_path("f/mulut-x3.lsr"), mu.p, mu.size);
+    write_file(tmp_path("f/eclut-x3.lsr"), ec.p, ec.size);
+    REQUIRE(!setenv("LUTSR_MODEL_PATH", df, 1));
+    LutsrModel *m = expect_open("x3");
+    REQUIRE(!strcmp(lutsr_model_metadata(m), "which: mulut"));
+    REQUIRE_CMP(lutsr_model_kind(m), ==, LUTSR_MODEL_MULUT);
+    lutsr_model_close(&m);
+    REQUIRE(!unsetenv("LUTSR_MODEL_PATH"));
+    free(mu.p);
+    free(ec.p);
+}
+
 int main(void)
 {
     const char *tmp = getenv("TMPDIR");
@@ -859,6 +1176,11 @@ int main(void)
     test_eclut_fields();
     test_open();
     test_open_alias();
+    test_mulut_round_trips();
+    test_mulut_describe();
+    test_mulut_corrupt();
+    test_mulut_alloc_args();
+    test_mulut_alias();
     test_load_time();
 
     printf("test_model_load: all passed\n");

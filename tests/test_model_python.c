@@ -3,7 +3,8 @@
  * files written by Python parse in C with the expected fields and LUT and
  * are byte-identical to what lutsr_model_serialize() writes for the same
  * model; files written by C read back in Python with the same fields
- * (compared through `lsr_format.py --dump`). Skipped (77) without python3.
+ * (compared through `lsr_format.py --dump`); likewise for a MuLUT file.
+ * Skipped (77) without python3.
  */
 #include <ftw.h>
 #include <stdio.h>
@@ -149,6 +150,106 @@ static void check_c_file(LutsrModelKind kind, int scale, int ib, int out_shift, 
     lutsr_model_close(&m);
 }
 
+/* MuLUT: the file selftest() writes (LUT i in canonical order is
+ * pattern(7 + 2 i, i)) parses in C and equals the C serialisation of the
+ * same model; a C-written one reads back in Python with every tensor. */
+static const int py_mu_stages[2][4] = { { 1, 5, 6, 8 }, { 2, 7, 5, 9 } };
+
+static LutsrModel *mulut_model(const char *meta)
+{
+    LutsrMulutStage d[2];
+    for (int t = 0; t < 2; t++)
+        d[t] = (LutsrMulutStage){ .scale = py_mu_stages[t][0], .pattern_mask = py_mu_stages[t][1],
+                                  .interval_bits = py_mu_stages[t][2], .out_shift = py_mu_stages[t][3] };
+    LutsrModel *m;
+    REQUIRE_OK(lutsr_model_alloc_mulut(&m, 2, 2, d, meta));
+    unsigned i = 0;
+    for (int t = 0; t < 2; t++)
+        for (int p = 0; p < LUTSR_MULUT_PATTERNS; p++)
+            if (m->stages[t].lut[p]) {
+                pattern(m->stages[t].lut[p], (size_t)m->stages[t].lut_entries * m->stages[t].lut_values,
+                        7 + 2 * i, i);
+                i++;
+            }
+    REQUIRE_CMP(i, ==, 5);
+    return m;
+}
+
+static void check_python_mulut(void)
+{
+    const char *meta = "writer: lsr_format.py\nname: selftest-mulut\n";
+    char path[512], err[512];
+    snprintf(path, sizeof(path), "%s/py-mulut-x2.lsr", tmp_dir);
+    LutsrModel *m;
+    if (lutsr_model_open(&m, path, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s\n", err);
+        exit(1);
+    }
+    LutsrModel *ref = mulut_model(meta);
+    REQUIRE_CMP(lutsr_model_kind(m), ==, LUTSR_MODEL_MULUT);
+    REQUIRE_CMP(m->n_stages, ==, 2);
+    REQUIRE(!strcmp(lutsr_model_metadata(m), meta));
+    for (int t = 0; t < 2; t++)
+        for (int p = 0; p < LUTSR_MULUT_PATTERNS; p++) {
+            const LutsrMulutStage *a = &m->stages[t], *b = &ref->stages[t];
+            REQUIRE_CMP(a->out_shift, ==, b->out_shift);
+            REQUIRE((a->lut[p] != NULL) == (b->lut[p] != NULL));
+            if (a->lut[p])
+                REQUIRE(!memcmp(a->lut[p], b->lut[p], (size_t)a->lut_entries * a->lut_values));
+        }
+    uint8_t *bytes;
+    size_t size, py_size;
+    REQUIRE_OK(lutsr_model_serialize(ref, &bytes, &size));
+    uint8_t *py = read_file(path, &py_size);
+    REQUIRE_CMP(py_size, ==, size);
+    REQUIRE(!memcmp(py, bytes, size));
+    free(py);
+    free(bytes);
+    lutsr_model_close(&ref);
+    lutsr_model_close(&m);
+}
+
+static void check_c_mulut(void)
+{
+    const char *meta = "arch: mulut";
+    LutsrModel *m = mulut_model(meta);
+    uint8_t *bytes;
+    size_t size;
+    REQUIRE_OK(lutsr_model_serialize(m, &bytes, &size));
+    char path[512];
+    snprintf(path, sizeof(path), "%s/c-mulut-x2.lsr", tmp_dir);
+    FILE *f = fopen(path, "wb");
+    REQUIRE(f);
+    REQUIRE_CMP(fwrite(bytes, 1, size, f), ==, size);
+    REQUIRE(!fclose(f));
+
+    /* tensors sorted by name: lut0_S, lut0_Y, lut1_D, lut1_S, lut1_Y, stages */
+    static const int order[5][2] = { { 0, 0 }, { 0, 2 }, { 1, 1 }, { 1, 0 }, { 1, 2 } };
+    char want[2048], hex[64] = "", args[600], got[2048];
+    for (size_t i = 0; meta[i]; i++)
+        snprintf(hex + 2 * i, 3, "%02x", (uint8_t)meta[i]);
+    int n = snprintf(want, sizeof(want), "kind=mulut scale=2 params=2,0,0,0 version=1.0 meta_hex=%s "
+                     "lut_len=0 lut_crc=0x00000000 file_size=%zu tensors=", hex, size);
+    for (int i = 0; i < 5; i++) {
+        const LutsrMulutStage *st = &m->stages[order[i][0]];
+        const size_t len = (size_t)st->lut_entries * st->lut_values;
+        n += snprintf(want + n, sizeof(want) - (size_t)n, "lut%d_%c:%zu:0x%08x,", order[i][0],
+                      "SDY"[order[i][1]], len, lutsr_crc32(0, st->lut[order[i][1]], len));
+    }
+    uint8_t rows[32];
+    for (int i = 0; i < 32; i++)
+        rows[i] = (uint8_t)(i % 4 ? 0 : py_mu_stages[i / 16][i / 4 % 4]);
+    snprintf(want + n, sizeof(want) - (size_t)n, "stages:32:0x%08x", lutsr_crc32(0, rows, 32));
+    snprintf(args, sizeof(args), "--dump '%s'", path);
+    REQUIRE_CMP(run_python(args, got, sizeof(got)), ==, 0);
+    if (strcmp(got, want)) {
+        fprintf(stderr, "python read:\n  %s\nexpected:\n  %s\n", got, want);
+        exit(1);
+    }
+    free(bytes);
+    lutsr_model_close(&m);
+}
+
 static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
     (void)st; (void)type; (void)ftw;
@@ -190,6 +291,8 @@ int main(void)
     check_c_file(LUTSR_MODEL_SRLUT, 4, 5, 7, "arch: srlut\nnote: \xe2\x9c\x93\n");
     check_c_file(LUTSR_MODEL_SRLUT, 3, 6, 0, "");
     check_c_file(LUTSR_MODEL_ECLUT, 2, 0, 11, "arch: eclut");
+    check_python_mulut();
+    check_c_mulut();
 
     printf("test_model_python: all passed\n");
     return 0;

@@ -10,6 +10,8 @@ tests/test_model_python.c checks that both sides agree byte for byte.
     lsr_format.write("srlut-x2.lsr", "srlut", 2, (4, 6), lut.astype("int8").tobytes(),
                      "arch: srlut\\ndataset: div2k\\n")
     m = lsr_format.read("srlut-x2.lsr")   # dict: kind, scale, params, metadata, lut, ...
+    lsr_format.write_mulut("mulut-x2.lsr", 2, [(1, 7, 4, 8), (2, 7, 4, 8)],
+                           {"lut0_S": ..., "lut0_D": ..., "lut0_Y": ..., "lut1_S": ..., ...})
 
 Command line:
     lsr_format.py --dump FILE        one-line summary (used by the C tests)
@@ -32,7 +34,9 @@ MAX_META = 1 << 20
 MAX_FILE = 512 << 20
 MAX_OUT_SHIFT = 24
 
-KINDS = {"srlut": 1, "eclut": 2}
+KINDS = {"srlut": 1, "eclut": 2, "mulut": 3}
+MULUT_PATTERNS = "SDY"  # bit i of a stage's pattern_mask is pattern MULUT_PATTERNS[i]
+MULUT_MAX_STAGES = 4
 KIND_NAMES = {v: k for k, v in KINDS.items()}
 # name -> (code, element size)
 DTYPES = {"int8": (1, 1), "uint8": (2, 1), "int16": (3, 2), "int32": (4, 4), "float32": (5, 4)}
@@ -145,6 +149,55 @@ def pack(kind, scale, params, tensors, metadata=""):
     return bytes(out)
 
 
+def mulut_tensors(scale, stages, luts):
+    """The tensors of a mulut model, in canonical order (docs/model-format.md).
+
+    stages: one (scale, pattern_mask, interval_bits, out_shift) per stage;
+    only the last stage upscales (by `scale`), the others have scale 1.
+    luts: {"lut<t>_<P>": int8 bytes or array of shape (n_t^4, s_t^2)},
+    exactly one per stage t and pattern P (S, D, Y) in its mask.
+    """
+    if scale not in (2, 3, 4):
+        raise ValueError("scale is %r, expected 2, 3 or 4" % (scale,))
+    if not 1 <= len(stages) <= MULUT_MAX_STAGES:
+        raise ValueError("%d stages, expected 1..%d" % (len(stages), MULUT_MAX_STAGES))
+    rows, tensors, wanted = [], [], set()
+    for t, (s_t, mask, ib, out_shift) in enumerate(stages):
+        last = t == len(stages) - 1
+        if s_t != (scale if last else 1):
+            raise ValueError("stage %d: scale is %r, expected %d" % (t, s_t, scale if last else 1))
+        if not 1 <= mask <= 7:
+            raise ValueError("stage %d: pattern_mask is %r, expected 1..7" % (t, mask))
+        if not 2 <= ib <= 6:
+            raise ValueError("stage %d: interval_bits is %r, expected 2..6" % (t, ib))
+        if not 0 <= out_shift <= MAX_OUT_SHIFT:
+            raise ValueError("stage %d: out_shift is %r, expected 0..%d" % (t, out_shift, MAX_OUT_SHIFT))
+        rows += [s_t, mask, ib, out_shift]
+        side = (1 << (8 - ib)) + 1
+        for i, letter in enumerate(MULUT_PATTERNS):
+            if mask >> i & 1:
+                name = "lut%d_%s" % (t, letter)
+                if name not in luts:
+                    raise ValueError("no LUT %r (stage %d uses pattern %s)" % (name, t, letter))
+                tensors.append((name, "int8", (side ** 4, s_t * s_t), luts[name]))
+                wanted.add(name)
+    extra = sorted(set(luts) - wanted)
+    if extra:
+        raise ValueError("LUTs %s are not used by the stages" % ", ".join(extra))
+    stages_bytes = struct.pack("<%di" % len(rows), *rows)
+    return [("stages", "int32", (len(stages), 4), stages_bytes)] + tensors
+
+
+def write_mulut(path, scale, stages, luts, metadata=""):
+    """Write a mulut model (see mulut_tensors()); returns its size."""
+    data = pack("mulut", scale, (len(stages),), mulut_tensors(scale, stages, luts), metadata)
+    tmp = "%s.tmp%d" % (path, os.getpid())
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+    return len(data)
+
+
 def write(path, kind, scale, params, lut_bytes, metadata=""):
     """Write an srlut/eclut model: one int8 tensor 'lut' [entries, values].
 
@@ -246,12 +299,18 @@ def read(path):
 
 
 def dump_line(m):
-    """The one-line summary --dump prints (compared verbatim by the C test)."""
+    """The one-line summary --dump prints (compared verbatim by the C test).
+    Kinds without a single 'lut' tensor (mulut) also list every tensor as
+    name:bytes:crc32, sorted by name."""
     lut = m["lut"] or b""
-    return "kind=%s scale=%d params=%s version=%d.%d meta_hex=%s lut_len=%d lut_crc=0x%08x file_size=%d" % (
+    line = "kind=%s scale=%d params=%s version=%d.%d meta_hex=%s lut_len=%d lut_crc=0x%08x file_size=%d" % (
         m["kind"], m["scale"], ",".join(str(p) for p in m["params"]), m["version"][0],
         m["version"][1], m["metadata"].encode("utf-8").hex(), len(lut),
         zlib.crc32(lut) & 0xffffffff, m["file_size"])
+    if m["lut"] is None:
+        line += " tensors=" + ",".join("%s:%d:0x%08x" % (name, len(t[2]), zlib.crc32(t[2]) & 0xffffffff)
+                                       for name, t in sorted(m["tensors"].items()))
+    return line
 
 
 def pattern(n, mul, add):
@@ -294,6 +353,29 @@ def selftest(out_dir):
             raise AssertionError("truncation not detected")
         print("selftest: %s ok (%d bytes, payload CRC32 0x%08x)" % (fname, len(raw), m["payload_crc32"]))
 
+    # mulut: LUT i (in canonical order) is pattern(size, 7 + 2 i, i)
+    stages = [(1, 5, 6, 8), (2, 7, 5, 9)]
+    luts, i = {}, 0
+    for t, (s_t, mask, ib, _) in enumerate(stages):
+        for j, letter in enumerate(MULUT_PATTERNS):
+            if mask >> j & 1:
+                luts["lut%d_%s" % (t, letter)] = pattern(((1 << (8 - ib)) + 1) ** 4 * s_t * s_t, 7 + 2 * i, i)
+                i += 1
+    path = os.path.join(out_dir, "py-mulut-x2.lsr")
+    size = write_mulut(path, 2, stages, luts, "writer: lsr_format.py\nname: selftest-mulut\n")
+    m = read(path)
+    assert m["kind"] == "mulut" and m["scale"] == 2 and m["params"] == (2, 0, 0, 0) and m["lut"] is None
+    assert m["tensors"]["stages"][2] == struct.pack("<8i", *(stages[0] + stages[1]))
+    assert all(m["tensors"][name][2] == lut for name, lut in luts.items())
+    for bad in ([(2, 5, 6, 8), (2, 7, 5, 9)], [(1, 0, 6, 8), (2, 7, 5, 9)], [(1, 5, 6, 8)]):
+        try:
+            mulut_tensors(2, bad, luts)
+        except ValueError:
+            pass
+        else:
+            raise AssertionError("bad stages %r accepted" % (bad,))
+    print("selftest: py-mulut-x2.lsr ok (%d bytes, payload CRC32 0x%08x)" % (size, m["payload_crc32"]))
+
 
 def fuzz_seeds(out_dir):
     """Small seed files for tests/fuzz (ok-* parse, err-* are rejected)."""
@@ -304,6 +386,10 @@ def fuzz_seeds(out_dir):
         seeds["ok-srlut-ib6-x%d.lsr" % scale] = pack(
             "srlut", scale, (6, 8), [("lut", "int8", (625, scale * scale), pattern(625 * scale * scale, 29, scale))],
             meta)
+    seeds["ok-mulut-ib6-x2.lsr"] = pack(
+        "mulut", 2, (2,), mulut_tensors(2, [(1, 5, 6, 8), (2, 2, 6, 9)], {
+            "lut0_S": pattern(625, 31, 1), "lut0_Y": pattern(625, 37, 2), "lut1_D": pattern(2500, 41, 3)}),
+        "arch: mulut\n")
     ok = seeds["ok-srlut-ib6-x2.lsr"]
     seeds["err-truncated.lsr"] = ok[:100]
     seeds["err-magic.bin"] = b"P5\n4 4\n255\n" + bytes(16)

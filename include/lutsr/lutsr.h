@@ -77,6 +77,7 @@ typedef enum LutsrModelKind {
     LUTSR_MODEL_BICUBIC = 0, /**< built-in bicubic (a = -0.5), no file */
     LUTSR_MODEL_SRLUT   = 1, /**< SR-LUT: 2x2 window, sampled 4-D LUT, simplex interpolation */
     LUTSR_MODEL_ECLUT   = 2, /**< ECLUT: 2-pixel full LUT, 3x3 expanded-conv output footprint */
+    LUTSR_MODEL_MULUT   = 3, /**< MuLUT: 1..4 cascaded stages of SR-LUT-like LUTs over S/D/Y patterns */
 } LutsrModelKind;
 
 /**
@@ -107,7 +108,7 @@ LUTSR_API void lutsr_model_close(LutsrModel **m);
 
 LUTSR_API LutsrModelKind lutsr_model_kind(const LutsrModel *m);
 LUTSR_API int lutsr_model_scale(const LutsrModel *m);
-/** Short kind name: "bicubic", "srlut", "eclut". */
+/** Short kind name: "bicubic", "srlut", "eclut", "mulut". */
 LUTSR_API const char *lutsr_model_kind_name(const LutsrModel *m);
 /** Free-text training metadata stored in the file ("" if none). */
 LUTSR_API const char *lutsr_model_metadata(const LutsrModel *m);

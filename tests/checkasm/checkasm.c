@@ -65,6 +65,7 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
     { "srlut",   checkasm_check_srlut },
     { "eclut",   checkasm_check_eclut },
     { "bicubic", checkasm_check_bicubic },
+    { "mulut",   checkasm_check_mulut },
 };
 
 int main(int argc, char **argv)

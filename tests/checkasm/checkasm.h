@@ -43,5 +43,6 @@ int checkasm_compare(const char *kernel, const uint8_t *a, const uint8_t *b, ptr
 void checkasm_check_srlut(void);
 void checkasm_check_eclut(void);
 void checkasm_check_bicubic(void);
+void checkasm_check_mulut(void);
 
 #endif

@@ -42,7 +42,7 @@ expect_error 'missing required option --output' make-model --kind srlut
 expect_error 'Invalid argument "5" for option --scale' make-model --scale 5 -o "$T/m.lsr"
 expect_error 'Invalid argument "cubic" for option --function; should be one of nearest, bilinear, random' \
     make-model --function cubic -o "$T/m.lsr"
-expect_error 'interval-bits applies to srlut only' make-model --kind eclut --interval-bits 3 -o "$T/m.lsr"
+expect_error 'interval-bits applies to srlut and mulut only' make-model --kind eclut --interval-bits 3 -o "$T/m.lsr"
 [ ! -e "$T/m.lsr" ] || fail "a failed make-model left a file"
 expect_error 'missing MODEL' info
 exit 0

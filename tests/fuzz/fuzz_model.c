@@ -44,9 +44,73 @@ static void fuzz_fix_crc(uint8_t *p, size_t size)
     fuzz_wr32(p + 60, lutsr_crc32(0, p, 60));
 }
 
+/* Offset of the data of the tensor named name (it must exist). */
+static uint64_t fuzz_tensor_offset(const uint8_t *p, const char *name)
+{
+    for (uint32_t i = 0; i < fuzz_rd32(p + 24); i++) {
+        const uint8_t *d = p + 64 + 64 * (size_t)i;
+        if (!strncmp((const char *)d, name, 24))
+            return fuzz_rd32(d + 48) | (uint64_t)fuzz_rd32(d + 52) << 32;
+    }
+    FUZZ_REQUIRE(!"tensor present");
+    return 0;
+}
+
+/* The MuLUT part of fuzz_check_model(). */
+static void fuzz_check_mulut(const LutsrModel *m, const uint8_t *p, size_t size)
+{
+    FUZZ_REQUIRE(!m->lut && m->n_stages >= 1 && m->n_stages <= LUTSR_MULUT_MAX_STAGES);
+    FUZZ_REQUIRE(fuzz_rd32(p + 40) == (uint32_t)m->n_stages);
+    uint32_t tensors = 1;
+    for (int t = 0; t < m->n_stages; t++) {
+        const LutsrMulutStage *st = &m->stages[t];
+        FUZZ_REQUIRE(st->scale == (t == m->n_stages - 1 ? m->scale : 1));
+        FUZZ_REQUIRE(st->pattern_mask >= 1 && st->pattern_mask <= 7);
+        FUZZ_REQUIRE(st->interval_bits >= 2 && st->interval_bits <= 6);
+        FUZZ_REQUIRE(st->out_shift >= 0 && st->out_shift <= LUTSR_MAX_OUT_SHIFT);
+        for (int i = 0; i < LUTSR_MULUT_PATTERNS; i++) {
+            FUZZ_REQUIRE(!st->lut[i] == !(st->pattern_mask & 1 << i));
+            if (!st->lut[i])
+                continue;
+            char name[24];
+            snprintf(name, sizeof(name), "lut%d_%c", t, LUTSR_MULUT_PATTERN_LETTERS[i]);
+            const size_t n = (size_t)st->lut_entries * st->lut_values;
+            const uint64_t off = fuzz_tensor_offset(p, name);
+            FUZZ_REQUIRE((uintptr_t)st->lut[i] % LUTSR_MODEL_DATA_ALIGN == 0);
+            FUZZ_REQUIRE(off + n <= size && !memcmp(st->lut[i], p + off, n));
+            tensors++;
+        }
+    }
+    FUZZ_REQUIRE(fuzz_rd32(p + 24) == tensors);
+
+    uint8_t *bytes;
+    size_t n;
+    FUZZ_REQUIRE(lutsr_model_serialize(m, &bytes, &n) == 0);
+    LutsrModel *m2;
+    FUZZ_REQUIRE(lutsr_model_parse(&m2, bytes, n, NULL, 0) == 0);
+    FUZZ_REQUIRE(m2->kind == m->kind && m2->scale == m->scale && m2->n_stages == m->n_stages);
+    for (int t = 0; t < m->n_stages; t++) {
+        const LutsrMulutStage *a = &m->stages[t], *b = &m2->stages[t];
+        FUZZ_REQUIRE(a->pattern_mask == b->pattern_mask && a->interval_bits == b->interval_bits &&
+                     a->out_shift == b->out_shift);
+        for (int i = 0; i < LUTSR_MULUT_PATTERNS; i++)
+            FUZZ_REQUIRE(!a->lut[i] || !memcmp(a->lut[i], b->lut[i], (size_t)a->lut_entries * a->lut_values));
+    }
+    FUZZ_REQUIRE(!strcmp(lutsr_model_metadata(m2), lutsr_model_metadata(m)));
+    lutsr_model_close(&m2);
+    free(bytes);
+}
+
 /* What a successful parse promises about the model and the file. */
 static void fuzz_check_model(const LutsrModel *m, const uint8_t *p, size_t size)
 {
+    FUZZ_REQUIRE(m->file_size == size);
+    FUZZ_REQUIRE(*lutsr_model_describe(m));
+    if (m->kind == LUTSR_MODEL_MULUT) {
+        FUZZ_REQUIRE(m->scale >= 2 && m->scale <= 4);
+        fuzz_check_mulut(m, p, size);
+        return;
+    }
     FUZZ_REQUIRE(m->kind == LUTSR_MODEL_SRLUT || m->kind == LUTSR_MODEL_ECLUT);
     FUZZ_REQUIRE(m->scale >= 2 && m->scale <= 4);
     FUZZ_REQUIRE(m->out_shift >= 0 && m->out_shift <= LUTSR_MAX_OUT_SHIFT);
