@@ -76,7 +76,7 @@ batch evaluates it once per distinct pair (torch.unique; 13-17 k of the
 the per-pixel convs (checked by `eclut.py selftest`). The 1x1 layers run
 as convs on N x C x 1 x 1 tensors (oneDNN) rather than F.linear, and
 make_pipeline() stops glibc from returning freed memory (see
-keep_freed_memory): together 4-6x faster steps on this CPU.
+lut_ops.keep_freed_memory, called by train.py): together 4-6x faster steps on this CPU.
 
 Functions (numpy integer path, what the tests compare with the C engine):
   eclut_core_int(I, lut, s) -> int64 K (sh x sw) of one rotated plane
@@ -401,27 +401,7 @@ class EclutPipeline:
                  "lut_values": "alpha * residual contribution per group, alpha = 2^out_shift / 36"})
 
 
-def keep_freed_memory():
-    """Tells glibc malloc to serve every allocation from the heap and keep
-    freed memory (mallopt M_MMAP_MAX = 0, M_TRIM_THRESHOLD = 2 GiB).
-    Why: a training step allocates and frees tens of MB-sized tensors (at x4
-    the 160 k x 144 gathered LUT rows alone are 92 MB); by default each
-    one is a fresh mmap, and the page faults on first touch made CPU steps
-    2x (x2 network: 0.27 -> 0.14 s) to 7x (x4 fine-tuning: 1.36 -> 0.20 s)
-    slower. Process-wide and harmless for training (the process keeps its
-    peak memory); a no-op where glibc is absent."""
-    try:
-        import ctypes
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-4, 0)          # M_MMAP_MAX
-        libc.mallopt(-1, 2**31 - 1)  # M_TRIM_THRESHOLD
-    except (OSError, AttributeError):
-        pass
-
-
 def make_pipeline(cfg, device="cpu"):
-    if device == "cpu" or getattr(device, "type", None) == "cpu":
-        keep_freed_memory()
     return EclutPipeline(cfg, device)
 
 

@@ -135,3 +135,21 @@ def psnr(a, b, border=0):
         b = b[border:-border, border:-border]
     mse = np.mean((a - b) ** 2)
     return math.inf if mse == 0 else 10 * math.log10(255.0 * 255.0 / mse)
+
+
+def keep_freed_memory():
+    """Tells glibc malloc to serve every allocation from the heap and keep
+    freed memory (mallopt M_MMAP_MAX = 0, M_TRIM_THRESHOLD = 2 GiB).
+    Why: a training step allocates and frees tens of MB-sized tensors (at x4
+    the 160 k x 144 gathered LUT rows alone are 92 MB); by default each
+    one is a fresh mmap, and the page faults on first touch made CPU steps
+    2x (x2 network: 0.27 -> 0.14 s) to 7x (x4 fine-tuning: 1.36 -> 0.20 s)
+    slower. Process-wide and harmless for training (the process keeps its
+    peak memory); a no-op where glibc is absent."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-4, 0)          # M_MMAP_MAX
+        libc.mallopt(-1, 2**31 - 1)  # M_TRIM_THRESHOLD
+    except (OSError, AttributeError):
+        pass

@@ -167,6 +167,8 @@ class Trainer:
         self.log_file = log_file
         torch.manual_seed(int(cfg["seed"]))
         mod = importlib.import_module(cfg["kind"])
+        if getattr(device, "type", device) == "cpu":
+            lut_ops.keep_freed_memory()
         self.pipe = mod.make_pipeline(cfg, device)
         self.stage_idx, self.it = 0, 0
         self.sampler = None
