@@ -16,7 +16,8 @@ except for the metadata's date):
         stage, seed, date, device, git commit, "trained on CPU" when so,
         the last quick Set5 PSNR (Python) and the config name.
     write_model(pipe, meta, path)
-        pipe.export() -> lsr_format.write(); the file is re-read and
+        pipe.export() -> lsr_format.write() (or write_mulut() when the
+        export's LUT is a dict of tensors); the file is re-read and
         checked before it replaces `path`.
 """
 import argparse
@@ -59,10 +60,16 @@ def write_model(pipe, meta, path):
     text = "".join("%s: %s\n" % (k, str(v).replace("\n", " ")) for k, v in meta.items())
     tmp = path + ".tmp"
     os.makedirs(os.path.dirname(os.path.abspath(path)) or ".", exist_ok=True)
-    lsr_format.write(tmp, pipe.kind, pipe.scale, params, lut, text)
-    back = lsr_format.read(tmp)  # validates the whole file
-    if back["lut"] != lut.tobytes():
-        raise RuntimeError("%s: LUT read back differs" % tmp)
+    if isinstance(lut, dict):  # mulut: params = stage rows, lut = {tensor name: int8 array}
+        lsr_format.write_mulut(tmp, pipe.scale, params, lut, text)
+        back = lsr_format.read(tmp)
+        if any(back["tensors"][name][2] != v.tobytes() for name, v in lut.items()):
+            raise RuntimeError("%s: LUT read back differs" % tmp)
+    else:
+        lsr_format.write(tmp, pipe.kind, pipe.scale, params, lut, text)
+        back = lsr_format.read(tmp)  # validates the whole file
+        if back["lut"] != lut.tobytes():
+            raise RuntimeError("%s: LUT read back differs" % tmp)
     os.replace(tmp, path)
     return path
 

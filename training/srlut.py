@@ -29,6 +29,9 @@ Functions (numpy integer path, what the tests compare with the C engine):
   srlut_infer_int(img, lut, k, s) -> uint8 output of the engine
 Torch float path (training):
   srlut_core_float(x, lut, k, s) -> K as float, x: N x 1 x h x w pixel values
+The core functions (and srlut_t_int) take an optional `offsets`: the (dy, dx)
+of the window's a, b, c, d (default S_OFFSETS, the 2x2 square). MuLUT
+(mulut.py) runs the same simplex core on its D and Y patterns through it.
   srlut_forward_lut(lr, lut, k, s) -> float SR before rounding/clip
 Pipeline (train.py's interface, see train.py): SrlutPipeline.
 """
@@ -46,8 +49,18 @@ import lut_ops  # noqa: E402
 KIND = "srlut"
 
 
+# The window a b / c d of SR-LUT (and of MuLUT's pattern S): (dy, dx) of
+# a, b, c, d from the pixel, in the rotated frame.
+S_OFFSETS = ((0, 0), (0, 1), (1, 0), (1, 1))
+
+
 def lut_side(k):
     return (1 << (8 - k)) + 1
+
+
+def window_pad(offsets):
+    """Replicate padding (bottom and right) a window of `offsets` needs."""
+    return max(max(dy, dx) for dy, dx in offsets)
 
 
 # ----------------------------------------------------------------- network
@@ -106,27 +119,45 @@ def transfer(net, k, device="cpu", chunk=1 << 16):
 
 # -------------------------------------------------- LUT path, torch (float)
 
-def _window_indices(x, k, n):
+def window_stack(x, offsets=S_OFFSETS, dim=-1):
+    """The window pixels a, b, c, d of every pixel of a rotated-frame plane
+    (torch float [..., h, w]), with edge replication,
+    stacked along `dim` (-1: [..., h, w, 4]; 1 on N x 1 x h x w: N x 4 x h x w)."""
+    h, w = x.shape[-2:]
+    pad = window_pad(offsets)
+    xp = F.pad(x, (0, pad, 0, pad), mode="replicate") if pad else x
+    views = [xp[..., dy:dy + h, dx:dx + w] for dy, dx in offsets]
+    if dim == 1:
+        return torch.cat(views, 1)
+    return torch.stack(views, dim)
+
+
+def _window_indices(x, k, n, offsets=S_OFFSETS, grad_input=False):
     """Per pixel of a rotated-frame plane (x: N x 1 x h x w, integer values
     as float or int): the 5 simplex vertices (N x 1 x h x w x 5, int64) and
-    their weights (same shape, summing to q), exactly as the engine."""
+    their weights (same shape, summing to q), exactly as the engine. With
+    grad_input the weights are float and differentiable in x (the fractions
+    are x minus the sample below it), the same values."""
     q = 1 << k
-    xi = F.pad(x.to(torch.float32), (0, 1, 0, 1), mode="replicate").to(torch.int64)
-    px = torch.stack([xi[..., :-1, :-1], xi[..., :-1, 1:], xi[..., 1:, :-1], xi[..., 1:, 1:]], -1)
+    pxf = window_stack(x.to(torch.float32), offsets)
+    px = pxf.detach().to(torch.int64)
     hi, fr = px >> k, px & (q - 1)
     e0 = ((hi[..., 0] * n + hi[..., 1]) * n + hi[..., 2]) * n + hi[..., 3]
     steps = torch.tensor([n ** 3, n ** 2, n, 1], dtype=torch.int64, device=x.device)
     f, order = torch.sort(fr, dim=-1, descending=True)
     st = steps[order]
     e = torch.cumsum(torch.cat([e0.unsqueeze(-1), st], -1), -1)
+    if grad_input:
+        f = torch.gather(pxf - (hi * q).to(pxf.dtype), -1, order)
     w = torch.cat([q - f[..., :1], f[..., :-1] - f[..., 1:], f[..., 3:]], -1)
     return e, w
 
 
-def srlut_core_float(x, lut, k, s):
+def srlut_core_float(x, lut, k, s, offsets=S_OFFSETS, grad_input=False):
     """The engine's K (sum of weight * LUT value, before the rotation sum)
-    for a rotated-frame plane; differentiable in lut (n^4, s*s float)."""
-    e, w = _window_indices(x, k, lut_side(k))
+    for a rotated-frame plane; differentiable in lut (n^4, s*s float), and
+    with grad_input in x too (the slope of the interpolated LUT)."""
+    e, w = _window_indices(x, k, lut_side(k), offsets, grad_input)
     v = F.embedding(e, lut)                                   # N,1,h,w,5,s*s
     kk = (v * w.unsqueeze(-1).to(lut.dtype)).sum(-2)           # N,1,h,w,s*s
     kk = kk.squeeze(1).permute(0, 3, 1, 2)                     # N,s*s,h,w
@@ -142,13 +173,15 @@ def srlut_forward_lut(lr, lut, k, s):
 
 # ----------------------------------------------- LUT path, numpy (integer)
 
-def srlut_core_int(img, lut, k, s):
-    """K of docs/kernels.md for one (rotated) plane: int64 sh x sw."""
+def srlut_core_int(img, lut, k, s, offsets=S_OFFSETS):
+    """K of docs/kernels.md for one (rotated) plane: int64 sh x sw. With
+    `offsets`, the window is that pattern's (MuLUT's K_(t,p))."""
     n, q = lut_side(k), 1 << k
     i = np.asarray(img, np.int64)
     h, w = i.shape
-    p = np.pad(i, ((0, 1), (0, 1)), mode="edge")
-    px = np.stack([p[:-1, :-1], p[:-1, 1:], p[1:, :-1], p[1:, 1:]], -1)  # a b c d
+    pad = window_pad(offsets)
+    p = np.pad(i, ((0, pad), (0, pad)), mode="edge")
+    px = np.stack([p[dy:dy + h, dx:dx + w] for dy, dx in offsets], -1)  # a b c d
     hi, fr = px >> k, px & (q - 1)
     e = ((hi[..., 0] * n + hi[..., 1]) * n + hi[..., 2]) * n + hi[..., 3]
     steps = np.array([n ** 3, n ** 2, n, 1], np.int64)
@@ -166,9 +199,9 @@ def srlut_core_int(img, lut, k, s):
     return acc.reshape(h, w, s, s).transpose(0, 2, 1, 3).reshape(h * s, w * s)
 
 
-def srlut_t_int(img, lut, k, s):
+def srlut_t_int(img, lut, k, s, offsets=S_OFFSETS):
     """The engine's T (int64 sh x sw) for a uint8 plane and an int8 LUT."""
-    return lut_ops.ensemble_t_int(img, lambda i: srlut_core_int(i, lut, k, s))
+    return lut_ops.ensemble_t_int(img, lambda i: srlut_core_int(i, lut, k, s, offsets))
 
 
 def srlut_infer_int(img, lut, k, s, out_shift=None):
