@@ -1,7 +1,7 @@
 #!/bin/sh
-# make demo: upscale a sample image x2 with the built-in bicubic and with a
-# generated SR-LUT model, and print what was done. (Trained models come
-# with the training pipeline; until then the LUT model is generated.)
+# make demo: upscale a sample image x2 with the built-in bicubic and with the
+# default shipped x2 model (models/, short name "x2"), and print what was
+# done. Without a shipped model it falls back to a generated SR-LUT.
 set -e
 BUILD=${1:-build}
 LUTSR=$BUILD/bin/lutsr
@@ -16,13 +16,18 @@ if [ ! -f "$sample" ]; then
 fi
 echo "== lutsr demo =="
 "$LUTSR" --version
-model=$OUT/srlut-x2-generated.lsr
-"$LUTSR" make-model --kind srlut --scale 2 --function bilinear -o "$model"
+if "$LUTSR" info x2 >/dev/null 2>&1; then
+    model=x2
+else
+    echo "(no shipped x2 model found: using a generated, untrained SR-LUT)"
+    model=$OUT/srlut-x2-generated.lsr
+    "$LUTSR" make-model --kind srlut --scale 2 --function bilinear -o "$model"
+fi
 "$LUTSR" info "$model"
 echo
 echo "-- upscaling $sample x2 --"
 "$LUTSR" upscale -m bicubic -i "$sample" -o "$OUT/sample-bicubic-x2.png"
-"$LUTSR" upscale -m "$model" -i "$sample" -o "$OUT/sample-srlut-x2.png"
+"$LUTSR" upscale -m "$model" -i "$sample" -o "$OUT/sample-lutsr-x2.png"
 echo
 echo "-- quality on Set5 x2 (standard protocol) --"
 "$LUTSR" eval -m bicubic --hr "$data/val/Set5" | tail -n 1
@@ -31,4 +36,4 @@ echo
 echo "-- speed, 1920x1080 luma x2 --"
 "$LUTSR" bench -m "$model" -s 1920x1080 --threads 2
 echo
-echo "outputs: $OUT/sample-bicubic-x2.png $OUT/sample-srlut-x2.png"
+echo "outputs: $OUT/sample-bicubic-x2.png $OUT/sample-lutsr-x2.png"
