@@ -23,31 +23,6 @@
 #include "mulut.h"
 #include "srlut.h"
 
-/* Orders two sort keys, larger first (branch-free). */
-static inline void sort2_desc(uint32_t *a, uint32_t *b)
-{
-    const uint32_t x = *a, y = *b;
-    *a = x > y ? x : y;
-    *b = x > y ? y : x;
-}
-
-/* Four (fraction << 24 | step) keys by descending fraction; ties may go
- * either way (the tied weight is 0). */
-static inline void sort4_desc(uint32_t key[4])
-{
-    sort2_desc(&key[0], &key[1]);
-    sort2_desc(&key[2], &key[3]);
-    sort2_desc(&key[0], &key[2]);
-    sort2_desc(&key[1], &key[3]);
-    sort2_desc(&key[1], &key[2]);
-}
-
-#if defined(__GNUC__) && !defined(__clang__)
-#  define UNROLL16 _Pragma("GCC unroll 16")
-#else
-#  define UNROLL16
-#endif
-
 /* One stage on one row, straight from docs/kernels.md: per pixel, per
  * pattern and rotation, the SR-LUT simplex on the pattern's window, summed
  * into the block in block order. Inlined per scale so the value loops have

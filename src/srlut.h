@@ -77,4 +77,32 @@ struct SrlutContext {
 int lutsr_srlut_init_x86(SrlutContext *c, unsigned cpu_flags);
 #endif
 
+/* Shared by the SR-LUT and MuLUT C references (mulut.c includes this). */
+/* Orders two sort keys, larger first (branch-free: cmov). */
+static inline void sort2_desc(uint32_t *a, uint32_t *b)
+{
+    const uint32_t x = *a, y = *b;
+    *a = x > y ? x : y;
+    *b = x > y ? y : x;
+}
+
+/* Sorts four (fraction, step) pairs by descending fraction, each packed
+ * into one key fraction << 24 | step (step <= 65^3 < 2^24), with a
+ * five-comparator network: fractions of noisy images defeat branch
+ * prediction. Ties may go either way (the tied weight is 0). */
+static inline void sort4_desc(uint32_t key[4])
+{
+    sort2_desc(&key[0], &key[1]);
+    sort2_desc(&key[2], &key[3]);
+    sort2_desc(&key[0], &key[2]);
+    sort2_desc(&key[1], &key[3]);
+    sort2_desc(&key[1], &key[2]);
+}
+
+#if defined(__GNUC__) && !defined(__clang__)
+#  define UNROLL16 _Pragma("GCC unroll 16")
+#else
+#  define UNROLL16
+#endif
+
 #endif /* LUTSR_SRLUT_H */
