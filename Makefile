@@ -1,6 +1,8 @@
-# lutsr build. `make` builds the library and CLI; `make check` installs what
-# is missing, builds, and runs the whole suite (plain and ASan+UBSan);
-# `make demo` builds and upscales a sample.
+# lutsr build. `make` builds the library and CLI; `make ffmpeg` a static
+# ffmpeg with the lutsr filter, `make ffmpeg-dropin` a libavfilter.so.8 for
+# Debian's own ffmpeg/mpv; `make check` installs what is missing, builds,
+# and runs the whole suite (plain, FFmpeg filter, ASan+UBSan); `make demo`
+# builds everything and upscales a sample clip.
 
 -include config.mk
 CC ?= gcc
@@ -47,7 +49,8 @@ STATIC = $(BUILD)/lib/liblutsr.a
 SHARED = $(BUILD)/lib/liblutsr.so
 CLI    = $(BUILD)/bin/lutsr
 
-.PHONY: install all lib tools tests check check-plain check-asan test-run demo deps clean distclean bench
+.PHONY: install all lib tools tests check check-plain check-asan check-ffmpeg test-run demo deps clean distclean bench
+.PHONY: ffmpeg ffmpeg-dropin ffmpeg-compile-check bench-ffmpeg
 .DEFAULT_GOAL := all
 
 all: $(STATIC) $(SHARED) $(CLI)
@@ -104,21 +107,42 @@ check-plain:
 check-asan:
 	$(MAKE) BUILD=build/asan SAN=1 OPT=-O1 test-run
 
-# The README's test command: set-up, then both suites, then one total line.
+# The FFmpeg filter's tests (tests/ffmpeg) against the static ffmpeg and the
+# drop-in libavfilter; they run once, not under the sanitizers.
+check-ffmpeg: all ffmpeg ffmpeg-dropin
+	SCRIPT_TESTS=tests/ffmpeg SUMMARY=build/ffmpeg-summary.txt sh tests/run.sh
+
+# The README's test command: set-up, then the suites, then one total line.
 check: deps
 	$(MAKE) --no-print-directory check-plain
+	$(MAKE) --no-print-directory check-ffmpeg
 	$(MAKE) --no-print-directory check-asan
-	@cat build/test-summary.txt build/asan/test-summary.txt | \
-	  awk '{p+=$$1; f+=$$3; s+=$$5} END {print "all suites (plain + asan):"; print p " passed, " f " failed, " s " skipped"}'
+	@cat build/test-summary.txt build/ffmpeg-summary.txt build/asan/test-summary.txt | \
+	  awk '{p+=$$1; f+=$$3; s+=$$5} END {print "all suites (plain + ffmpeg + asan):"; print p " passed, " f " failed, " s " skipped"}'
+
+# FFmpeg with lutsr (scripts/ffmpeg.sh; sources and builds cached in
+# build/ffmpeg, compiled through ccache). FFMPEG_SOURCE comes from
+# ./configure --ffmpeg-source=DIR; empty = Debian bookworm's 5.1.
+FFMPEG_SOURCE ?=
+ffmpeg: lib
+	sh scripts/ffmpeg.sh static $(FFMPEG_SOURCE)
+ffmpeg-dropin: lib
+	sh scripts/ffmpeg.sh dropin
+ffmpeg-compile-check: lib
+	for s in 5.1 7.1 8.1 9.0; do sh scripts/ffmpeg.sh compile-check $$s || exit 1; done
+bench-ffmpeg: all ffmpeg
+	sh scripts/bench-ffmpeg.sh
 
 # Installs only what is missing (Debian bookworm; needs root or sudo).
-DEB_PKGS = gcc make libpng-dev zlib1g-dev ccache python3-torch python3-numpy python3-pil
+DEB_PKGS = gcc make libpng-dev zlib1g-dev ccache python3-torch python3-numpy python3-pil \
+           dpkg-dev xz-utils patch pkg-config nasm libx264-dev ffmpeg mpv
 deps:
 	@sh scripts/install-deps.sh $(DEB_PKGS)
 	@test -f config.mk || ./configure
 
 demo: deps
 	$(MAKE) all
+	$(MAKE) ffmpeg
 	sh scripts/demo.sh $(BUILD)
 
 bench: all
@@ -141,9 +165,11 @@ install: all $(BUILD)/lutsr.pc
 	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/
 	for m in models/*.lsr; do [ -f "$$m" ] && install -m 644 "$$m" $(DESTDIR)$(PREFIX)/share/lutsr/models/ || true; done
 
+# clean keeps the FFmpeg sources and builds (build/ffmpeg): they are a cache.
 clean:
+	if [ -d build ]; then find build -mindepth 1 -maxdepth 1 ! -name ffmpeg -exec rm -rf {} +; fi
+distclean:
 	rm -rf build
-distclean: clean
 	rm -f config.mk
 
 # libFuzzer build of the model parser (needs clang); the normal test run

@@ -125,13 +125,15 @@ int lutsr_open(LutsrContext **out, const LutsrModel *model, const LutsrOptions *
         r = set_error(c, LUTSR_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    if ((r = lutsr_pool_create(&c->pool, c->threads)) < 0) {
+    /* With external threads the pool only runs whole-plane calls, on the caller. */
+    if ((r = lutsr_pool_create(&c->pool, c->opts.external_threads ? 1 : c->threads)) < 0) {
         set_error(c, r, "cannot start %d threads", c->threads);
         goto fail;
     }
-    lutsr_log(c, LUTSR_LOG_VERBOSE, "model %s x%d, %s kernel (%s), %d thread(s)",
+    lutsr_log(c, LUTSR_LOG_VERBOSE, "model %s x%d, %s kernel (%s), %d %s",
               lutsr_model_kind_name(model), c->scale, c->luma.ops->name,
-              c->luma.ops->impl_name(c->luma.priv), c->threads);
+              c->luma.ops->impl_name(c->luma.priv), c->threads,
+              c->opts.external_threads ? "job slot(s) for the caller's threads" : "thread(s)");
     *out = c;
     return 0;
 

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Runs each test program given as an argument, then the CLI tests.
+# Runs each test program given as an argument, then the script tests in
+# $SCRIPT_TESTS (default tests/cli), each as `sh X.sh BUILD`.
 # Exit 77 from a test means "skipped". Prints one summary line
 # "N passed, N failed, N skipped" and exits non-zero if anything failed.
 pass=0; fail=0; skip=0; failed=""
@@ -14,11 +15,11 @@ run_one() {
 for t in "$@"; do
     run_one "$(basename "$t")" "$t"
 done
-for t in tests/cli/*.sh; do
+for t in ${SCRIPT_TESTS:-tests/cli}/*.sh; do
     [ -f "$t" ] || continue
     run_one "$(basename "$t")" sh "$t" "${BUILD:-build}"
 done
 [ -n "$failed" ] && echo "failed:$failed"
 echo "$pass passed, $fail failed, $skip skipped"
-echo "$pass passed, $fail failed, $skip skipped" > "${BUILD:-build}/test-summary.txt"
+echo "$pass passed, $fail failed, $skip skipped" > "${SUMMARY:-${BUILD:-build}/test-summary.txt}"
 [ $fail = 0 ]

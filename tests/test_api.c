@@ -186,10 +186,51 @@ static void test_misc(void)
     REQUIRE(lutsr_last_error(NULL) != NULL);
 }
 
+/* external_threads: job slots without workers; the rows functions write the
+ * same bytes as the pooled whole-plane call. */
+static void test_external_threads(void)
+{
+    LutsrModel *m;
+    LutsrContext *pooled = open_bicubic(&m, 2), *c = NULL;
+    LutsrOptions o;
+    lutsr_default_options(&o);
+    o.threads = 3;
+    o.external_threads = 1;
+    REQUIRE_OK(lutsr_open(&c, m, &o));
+    REQUIRE_CMP(lutsr_threads(c), ==, 3);
+
+    TestRng rng;
+    test_rng_seed(&rng, 7);
+    TestPlane src, ref, out;
+    test_plane_alloc(&src, 13, 9, 3);
+    test_plane_alloc(&ref, 26, 18, 0);
+    test_plane_alloc(&out, 26, 18, 5);
+    test_plane_fill(&src, &rng);
+    REQUIRE_OK(lutsr_upscale_bicubic(pooled, &src.p, &ref.p));
+    REQUIRE_OK(lutsr_upscale_bicubic_rows(c, &src.p, &out.p, 0, 6, 2));
+    REQUIRE_OK(lutsr_upscale_bicubic_rows(c, &src.p, &out.p, 6, 7, 0));
+    REQUIRE_OK(lutsr_upscale_bicubic_rows(c, &src.p, &out.p, 7, 18, 1));
+    for (int y = 0; y < 18; y++)
+        REQUIRE(!memcmp(out.p.data + y * out.p.stride, ref.p.data + y * ref.p.stride, 26));
+    REQUIRE_CMP(lutsr_upscale_bicubic_rows(c, &src.p, &out.p, 0, 6, 3), ==, LUTSR_ERR_INVALID_ARG);
+    memset(out.p.data, 0, (size_t)out.p.stride * 18);
+    REQUIRE_OK(lutsr_upscale_bicubic(c, &src.p, &out.p)); /* whole plane, on the caller */
+    for (int y = 0; y < 18; y++)
+        REQUIRE(!memcmp(out.p.data + y * out.p.stride, ref.p.data + y * ref.p.stride, 26));
+
+    test_plane_free(&src);
+    test_plane_free(&ref);
+    test_plane_free(&out);
+    lutsr_close(&c);
+    lutsr_close(&pooled);
+    lutsr_model_close(&m);
+}
+
 int main(void)
 {
     test_options();
     test_planes();
+    test_external_threads();
     test_misc();
     printf("api: OK\n");
     return 0;

@@ -140,7 +140,11 @@ typedef struct LutsrOptions {
     /** Log callback (default NULL = silent). msg has no trailing newline. */
     void (*log_cb)(void *priv, int level, const char *msg);
     void *log_priv;        /**< passed to log_cb (default NULL) */
-    uint8_t reserved[32];  /**< must be zero: room to grow without an ABI break */
+    /** Nonzero: the caller brings its own threads and only calls the *_rows()
+     * functions from them (FFmpeg slice jobs). The context starts no worker
+     * threads; `threads` only sets the number of job slots. Default 0. */
+    int external_threads;
+    uint8_t reserved[28];  /**< must be zero: room to grow without an ABI break */
 } LutsrOptions;
 
 LUTSR_API void lutsr_default_options(LutsrOptions *o);
