@@ -50,9 +50,11 @@ SHARED = $(BUILD)/lib/liblutsr.so
 CLI    = $(BUILD)/bin/lutsr
 
 .PHONY: install all lib tools tests check check-plain check-asan check-ffmpeg test-run demo deps clean distclean bench
-.PHONY: ffmpeg ffmpeg-dropin ffmpeg-compile-check bench-ffmpeg
-.DEFAULT_GOAL := all
+.PHONY: default ffmpeg ffmpeg-dropin ffmpeg-compile-check bench-ffmpeg
+.DEFAULT_GOAL := default
 
+# `make`: everything a user runs. `make all`: library + CLI only (no FFmpeg).
+default: all ffmpeg ffmpeg-dropin
 all: $(STATIC) $(SHARED) $(CLI)
 lib: $(STATIC) $(SHARED)
 
