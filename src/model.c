@@ -629,6 +629,9 @@ static void describe_into(Text *t, const struct LutsrModel *m, int format_minor)
     case LUTSR_MODEL_BICUBIC:
         text_add(t, "kind: bicubic (built-in, a = -0.5)\nscale: %d\n", m->scale);
         return;
+    case LUTSR_MODEL_CNN:
+        text_add(t, "kind: cnn (layer graph, %d layers)\nscale: %d\n", m->n_layers, m->scale);
+        break;
     case LUTSR_MODEL_SRLUT:
         text_add(t, "kind: srlut (SR-LUT: 2x2 window, 4-D LUT, simplex interpolation)\n"
                  "scale: %d\n"
@@ -1098,6 +1101,7 @@ const char *lutsr_model_kind_name(const LutsrModel *m)
     case LUTSR_MODEL_SRLUT:   return "srlut";
     case LUTSR_MODEL_ECLUT:   return "eclut";
     case LUTSR_MODEL_MULUT:   return "mulut";
+    case LUTSR_MODEL_CNN:     return "cnn";
     }
     return "unknown";
 }

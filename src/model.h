@@ -52,6 +52,31 @@ typedef struct LutsrMulutStage {
     int8_t *lut[LUTSR_MULUT_PATTERNS];
 } LutsrMulutStage;
 
+/* CNN layer graph (docs/cnn.md). */
+#define LUTSR_CNN_MAX_LAYERS   64
+#define LUTSR_CNN_MAX_CHANNELS 256
+#define LUTSR_CNN_MAX_KERNEL   9
+#define LUTSR_CNN_MAX_WEIGHTS  (16u << 20)
+enum LutsrCnnOp {
+    LUTSR_CNN_CONV = 1, LUTSR_CNN_DECONV = 2, LUTSR_CNN_RELU = 3, LUTSR_CNN_PRELU = 4,
+    LUTSR_CNN_PIXEL_SHUFFLE = 5, LUTSR_CNN_ADD = 6, LUTSR_CNN_MUL = 7, LUTSR_CNN_CONCAT = 8,
+    LUTSR_CNN_SLICE = 9, LUTSR_CNN_SIGMOID = 10, LUTSR_CNN_SOFTMAX = 11, LUTSR_CNN_GROUP_SUM = 12,
+    LUTSR_CNN_GROUP_MAX = 13, LUTSR_CNN_MEAN_STD = 14, LUTSR_CNN_REPEAT = 15,
+    LUTSR_CNN_OP_COUNT
+};
+/* Buffer spaces: LR plane size, HR (scale x), G (1x1 global). */
+enum LutsrCnnSpace { LUTSR_CNN_LR = 0, LUTSR_CNN_HR = 1, LUTSR_CNN_G = 2 };
+
+/* One layer. The first eight fields are a row of the file's "graph" tensor;
+ * the rest is derived by the loader (validated: the executor trusts it). */
+typedef struct LutsrCnnLayer {
+    int op, in0, in1, c_out, p[4];
+    int c_in, c_in1;        /* channels of in0 and in1 (0 if no in1) */
+    int space;              /* LutsrCnnSpace of the output buffer */
+    const float *w, *b, *a; /* NULL where the op has none; point into buf */
+    uint32_t n_w, n_b, n_a; /* element counts */
+} LutsrCnnLayer;
+
 struct LutsrModel {
     LutsrModelKind kind;
     int scale;
@@ -78,6 +103,11 @@ struct LutsrModel {
      * stage has its own): stages[0..n_stages), the last one upscales. */
     int n_stages;
     LutsrMulutStage stages[LUTSR_MULUT_MAX_STAGES];
+
+    /* CNN (lut is NULL): layers[0..n_layers), buffer i+1 is layer i's output,
+     * buffer 0 the input, buffer n_layers the output (docs/cnn.md). */
+    int n_layers;
+    LutsrCnnLayer layers[LUTSR_CNN_MAX_LAYERS];
 
     const char *metadata;   /* NUL-terminated copy of the file's text */
     uint32_t crc32;         /* payload CRC from the file (0 for bicubic) */
@@ -113,5 +143,12 @@ int lutsr_model_alloc(struct LutsrModel **out, LutsrModelKind kind, int scale,
  * parser does); the LUTs are zeroed, for the caller to fill. */
 int lutsr_model_alloc_mulut(struct LutsrModel **out, int scale, int n_stages,
                             const LutsrMulutStage *stages, const char *metadata);
+
+/* The same for a CNN: graph rows as in the file's "graph" tensor
+ * (validated as the parser does); weights, biases and slopes are zeroed,
+ * for the caller to fill through layers[i].w/b/a (cast away const: the
+ * model owns them). */
+int lutsr_model_alloc_cnn(struct LutsrModel **out, int scale, int n_layers,
+                          const int32_t (*graph)[8], const char *metadata);
 
 #endif /* LUTSR_MODEL_H */

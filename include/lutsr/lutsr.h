@@ -78,6 +78,7 @@ typedef enum LutsrModelKind {
     LUTSR_MODEL_SRLUT   = 1, /**< SR-LUT: 2x2 window, sampled 4-D LUT, simplex interpolation */
     LUTSR_MODEL_ECLUT   = 2, /**< ECLUT: 2-pixel full LUT, 3x3 expanded-conv output footprint */
     LUTSR_MODEL_MULUT   = 3, /**< MuLUT: 1..4 cascaded stages of SR-LUT-like LUTs over S/D/Y patterns */
+    LUTSR_MODEL_CNN     = 16, /**< small CNN as a layer graph (docs/cnn.md) */
 } LutsrModelKind;
 
 /**
