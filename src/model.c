@@ -154,11 +154,8 @@ static int check_metadata(const ErrSink *e, const uint8_t *meta, size_t len)
 /* ------------------------------------------------------------------------ */
 /* Validation                                                               */
 
-typedef struct Tensor {
-    char name[TD_NAME_SIZE];
-    uint32_t dtype, ndim, dims[MAX_DIMS];
-    uint64_t offset, nbytes;
-} Tensor;
+/* Shared with model_cnn.c, which checks the tensors of CNN files. */
+typedef LutsrTensorDesc Tensor;
 
 /* What validation learns about a file: enough to build the model. */
 typedef struct ModelImage {
@@ -172,6 +169,10 @@ typedef struct ModelImage {
     int n_stages;
     int stage_rows[LUTSR_MULUT_MAX_STAGES][4];
     uint64_t mulut_lut_offset[LUTSR_MULUT_MAX_STAGES][LUTSR_MULUT_PATTERNS];
+    /* cnn: the checked layers and the offsets of their w, b, a tensors */
+    int n_layers;
+    LutsrCnnLayer cnn_layers[LUTSR_CNN_MAX_LAYERS];
+    uint64_t cnn_offset[LUTSR_CNN_MAX_LAYERS][3];
     const uint8_t *meta;
     uint32_t meta_size;
     uint64_t file_size;
@@ -262,12 +263,13 @@ static int check_header(const ErrSink *e, const uint8_t *p, size_t size, ModelIm
                     "%llu bytes of trailing data", size, (unsigned long long)file_size,
                     (unsigned long long)(size - file_size));
 
-    if (kind != LUTSR_MODEL_SRLUT && kind != LUTSR_MODEL_ECLUT && kind != LUTSR_MODEL_MULUT) {
+    if (kind != LUTSR_MODEL_SRLUT && kind != LUTSR_MODEL_ECLUT && kind != LUTSR_MODEL_MULUT &&
+        kind != LUTSR_MODEL_CNN) {
         const char *what = kind >= KIND_FIRST_CNN ? " (reserved for CNN models)" :
                            kind >= KIND_FIRST_MULTISTAGE ? " (reserved for multi-stage LUT models)" : "";
         return fail(e, LUTSR_ERR_MODEL_KIND, "unknown model kind %u%s; this library runs "
-                    "kinds %d (srlut), %d (eclut) and %d (mulut)", kind, what, LUTSR_MODEL_SRLUT,
-                    LUTSR_MODEL_ECLUT, LUTSR_MODEL_MULUT);
+                    "kinds %d (srlut), %d (eclut), %d (mulut) and %d (cnn)", kind, what,
+                    LUTSR_MODEL_SRLUT, LUTSR_MODEL_ECLUT, LUTSR_MODEL_MULUT, LUTSR_MODEL_CNN);
     }
     if (scale < 2 || scale > 4)
         return fail(e, LUTSR_ERR_UNSUPPORTED_SCALE, "scale is %u, expected 2, 3 or 4", scale);
@@ -279,7 +281,15 @@ static int check_header(const ErrSink *e, const uint8_t *p, size_t size, ModelIm
     img->interval_bits = 0;
     img->out_shift = 0;
     img->n_stages = 0;
-    if (kind == LUTSR_MODEL_MULUT) {
+    img->n_layers = 0;
+    if (kind == LUTSR_MODEL_CNN) {
+        /* the rest is in the "graph" tensor (docs/cnn.md) */
+        if (params[0] < 1 || params[0] > LUTSR_CNN_MAX_LAYERS)
+            return fail(e, LUTSR_ERR_MODEL_RANGE, "number of layers (params[0]) is %lld, expected 1..%d",
+                        (long long)params[0], LUTSR_CNN_MAX_LAYERS);
+        img->n_layers = (int)params[0];
+        first_unused = 1;
+    } else if (kind == LUTSR_MODEL_MULUT) {
         /* everything else is per stage, in the "stages" tensor */
         if (params[0] < 1 || params[0] > LUTSR_MULUT_MAX_STAGES)
             return fail(e, LUTSR_ERR_MODEL_RANGE, "number of stages (params[0]) is %lld, expected 1..%d",
@@ -315,8 +325,9 @@ static int check_header(const ErrSink *e, const uint8_t *p, size_t size, ModelIm
     img->meta_size = meta_size;
     img->file_size = file_size;
     img->payload_crc = rd32(p + HDR_PAYLOAD_CRC);
-    img->lut_entries = kind == LUTSR_MODEL_MULUT ? 0 : lut_entries_for(img->kind, img->interval_bits);
-    img->lut_values = kind == LUTSR_MODEL_MULUT ? 0 : lut_values_for(img->kind, img->scale);
+    const int has_lut = kind != LUTSR_MODEL_MULUT && kind != LUTSR_MODEL_CNN;
+    img->lut_entries = has_lut ? lut_entries_for(img->kind, img->interval_bits) : 0;
+    img->lut_values = has_lut ? lut_values_for(img->kind, img->scale) : 0;
     return 0;
 }
 
@@ -564,6 +575,15 @@ static int check_mulut_tensors(const ErrSink *e, const uint8_t *p, ModelImage *i
     return 0;
 }
 
+/* CNN files: the graph and its weights (model_cnn.c). */
+static int check_cnn(const ErrSink *e, const uint8_t *p, ModelImage *img, const Tensor *t, unsigned n)
+{
+    char msg[256];
+    int r = lutsr_cnn_check_tensors(img->cnn_layers, img->cnn_offset, img->n_layers, img->scale,
+                                    p, t, n, msg, sizeof(msg));
+    return r < 0 ? fail(e, r, "%s", msg) : 0;
+}
+
 /* Validates the whole file in place; reads only [p, p + size). */
 static int check_image(const ErrSink *e, const uint8_t *p, size_t size, ModelImage *img)
 {
@@ -589,10 +609,11 @@ static int check_image(const ErrSink *e, const uint8_t *p, size_t size, ModelIma
     }
     if ((r = check_layout(e, p, t, n, data_start, img->file_size)) < 0 ||
         (r = check_metadata(e, img->meta, img->meta_size)) < 0 ||
-        (r = img->kind == LUTSR_MODEL_MULUT ? check_mulut_tensors(e, p, img, t, n)
-                                             : check_lut_tensor(e, img, t, n)) < 0)
+        (r = img->kind == LUTSR_MODEL_MULUT ? check_mulut_tensors(e, p, img, t, n) :
+             img->kind == LUTSR_MODEL_CNN   ? check_cnn(e, p, img, t, n)
+                                            : check_lut_tensor(e, img, t, n)) < 0)
         return r;
-    img->lut_offset = img->kind == LUTSR_MODEL_MULUT ? 0 : t[0].offset;
+    img->lut_offset = img->kind == LUTSR_MODEL_MULUT || img->kind == LUTSR_MODEL_CNN ? 0 : t[0].offset;
     return 0;
 }
 
@@ -629,9 +650,17 @@ static void describe_into(Text *t, const struct LutsrModel *m, int format_minor)
     case LUTSR_MODEL_BICUBIC:
         text_add(t, "kind: bicubic (built-in, a = -0.5)\nscale: %d\n", m->scale);
         return;
-    case LUTSR_MODEL_CNN:
-        text_add(t, "kind: cnn (layer graph, %d layers)\nscale: %d\n", m->n_layers, m->scale);
+    case LUTSR_MODEL_CNN: {
+        uint64_t n_weights = lutsr_cnn_weight_count(m->layers, m->n_layers);
+        text_add(t, "kind: cnn (layer graph, %d layer%s, %llu float32 weights)\nscale: %d\n",
+                 m->n_layers, m->n_layers > 1 ? "s" : "", (unsigned long long)n_weights, m->scale);
+        for (int i = 0; i < m->n_layers; i++) {
+            char line[192];
+            lutsr_cnn_layer_text(&m->layers[i], i, line, sizeof(line));
+            text_add(t, "%s\n", line);
+        }
         break;
+    }
     case LUTSR_MODEL_SRLUT:
         text_add(t, "kind: srlut (SR-LUT: 2x2 window, 4-D LUT, simplex interpolation)\n"
                  "scale: %d\n"
@@ -660,7 +689,7 @@ static void describe_into(Text *t, const struct LutsrModel *m, int format_minor)
         }
         break;
     }
-    if (m->kind != LUTSR_MODEL_MULUT)
+    if (m->kind != LUTSR_MODEL_MULUT && m->kind != LUTSR_MODEL_CNN)
         text_add(t, "out_shift: %d\n", m->out_shift);
     if (format_minor >= 0)
         text_add(t, "file: %zu bytes, format %d.%d, payload CRC32 0x%08x\n",
@@ -746,7 +775,8 @@ static int model_from_image(const ErrSink *e, LutsrModel **out, const ModelImage
     m->lut_side = img->kind == LUTSR_MODEL_SRLUT ? srlut_lut_side(img->interval_bits) : 0;
     m->out_shift = img->out_shift;
     m->buf = buf;
-    m->lut = img->kind == LUTSR_MODEL_MULUT ? NULL : (int8_t *)(buf + img->lut_offset);
+    m->lut = img->kind == LUTSR_MODEL_MULUT || img->kind == LUTSR_MODEL_CNN ? NULL
+             : (int8_t *)(buf + img->lut_offset);
     m->n_stages = img->n_stages;
     for (int t = 0; t < img->n_stages; t++) {
         LutsrMulutStage *st = &m->stages[t];
@@ -754,6 +784,16 @@ static int model_from_image(const ErrSink *e, LutsrModel **out, const ModelImage
         for (int p = 0; p < LUTSR_MULUT_PATTERNS; p++)
             if (st->pattern_mask & 1 << p)
                 st->lut[p] = (int8_t *)(buf + img->mulut_lut_offset[t][p]);
+    }
+    /* CNN weights are used in place: float32 at 64-byte aligned offsets of
+     * a 64-byte aligned buffer (little-endian hosts, as the LUT kinds). */
+    m->n_layers = img->n_layers;
+    for (int i = 0; i < img->n_layers; i++) {
+        LutsrCnnLayer *l = &m->layers[i];
+        *l = img->cnn_layers[i];
+        l->w = l->n_w ? (const float *)(const void *)(buf + img->cnn_offset[i][0]) : NULL;
+        l->b = l->n_b ? (const float *)(const void *)(buf + img->cnn_offset[i][1]) : NULL;
+        l->a = l->n_a ? (const float *)(const void *)(buf + img->cnn_offset[i][2]) : NULL;
     }
     m->lut_entries = img->lut_entries;
     m->lut_values = img->lut_values;
@@ -944,10 +984,72 @@ int lutsr_model_alloc_mulut(struct LutsrModel **out, int scale, int n_stages,
     return 0;
 }
 
-/* A tensor to write: name, int8 or int32 data, 2-D shape. */
+int lutsr_model_alloc_cnn(struct LutsrModel **out, int scale, int n_layers,
+                          const int32_t (*graph)[8], const char *metadata)
+{
+    if (!out)
+        return LUTSR_ERR_INVALID_ARG;
+    *out = NULL;
+    if (scale < 2 || scale > 4)
+        return LUTSR_ERR_UNSUPPORTED_SCALE;
+    if (n_layers < 1 || n_layers > LUTSR_CNN_MAX_LAYERS || !graph)
+        return LUTSR_ERR_MODEL_RANGE;
+    LutsrCnnLayer layers[LUTSR_CNN_MAX_LAYERS];
+    int r = lutsr_cnn_check_graph(layers, n_layers, scale, graph, NULL, 0);
+    if (r < 0)
+        return r;
+    /* what a file could hold: slopes counted as [C] */
+    if (lutsr_cnn_tensor_count(layers, n_layers) > LUTSR_MODEL_MAX_TENSORS ||
+        lutsr_cnn_weight_count(layers, n_layers) > LUTSR_CNN_MAX_WEIGHTS)
+        return LUTSR_ERR_MODEL_RANGE;
+    if (!metadata)
+        metadata = "";
+    size_t meta_size = strlen(metadata);
+    if (meta_size > LUTSR_MODEL_MAX_META ||
+        utf8_invalid_at((const uint8_t *)metadata, meta_size) != meta_size)
+        return LUTSR_ERR_MODEL_RANGE;
+
+    struct LutsrModel *m = model_new(metadata, meta_size);
+    if (!m)
+        return LUTSR_ERR_NOMEM;
+    m->kind = LUTSR_MODEL_CNN;
+    m->scale = scale;
+    m->n_layers = n_layers;
+    /* One zeroed buffer, every array 64-byte aligned as in a file; at most
+     * 16M floats plus padding. */
+    uint64_t total = 0, offset[LUTSR_CNN_MAX_LAYERS][3];
+    for (int i = 0; i < n_layers; i++) {
+        const uint32_t cnt[3] = { layers[i].n_w, layers[i].n_b, layers[i].n_a };
+        for (int k = 0; k < 3; k++) {
+            offset[i][k] = total;
+            total = align_up(total + 4 * (uint64_t)cnt[k]);
+        }
+    }
+    r = LUTSR_ERR_NOMEM;
+    if ((m->buf = lutsr_alloc_aligned(total ? (size_t)total : LUTSR_MODEL_DATA_ALIGN))) {
+        memset(m->buf, 0, (size_t)total);
+        for (int i = 0; i < n_layers; i++) {
+            LutsrCnnLayer *l = &m->layers[i];
+            *l = layers[i];
+            float *base = m->buf;
+            l->w = l->n_w ? base + offset[i][0] / 4 : NULL;
+            l->b = l->n_b ? base + offset[i][1] / 4 : NULL;
+            l->a = l->n_a ? base + offset[i][2] / 4 : NULL;
+        }
+        r = build_description(m, -1);
+    }
+    if (r < 0) {
+        lutsr_model_close(&m);
+        return r;
+    }
+    *out = m;
+    return 0;
+}
+
+/* A tensor to write: name, int8, int32 or float32 data, shape. */
 typedef struct OutTensor {
     char name[TD_NAME_SIZE];
-    uint32_t dtype, dims[2];
+    uint32_t dtype, ndim, dims[MAX_DIMS];
     const void *data;
     uint64_t nbytes, offset;
 } OutTensor;
@@ -959,11 +1061,11 @@ static unsigned model_tensors(const struct LutsrModel *m, OutTensor *t,
 {
     memset(t, 0, sizeof(*t) * (1 + LUTSR_MULUT_MAX_STAGES * LUTSR_MULUT_PATTERNS));
     if (m->kind != LUTSR_MODEL_MULUT) {
-        t[0] = (OutTensor){ "lut", LUTSR_DTYPE_INT8, { m->lut_entries, m->lut_values }, m->lut,
+        t[0] = (OutTensor){ "lut", LUTSR_DTYPE_INT8, 2, { m->lut_entries, m->lut_values }, m->lut,
                             (uint64_t)m->lut_entries * m->lut_values, 0 };
         return 1;
     }
-    t[0] = (OutTensor){ "stages", LUTSR_DTYPE_INT32, { (uint32_t)m->n_stages, 4 }, stage_bytes,
+    t[0] = (OutTensor){ "stages", LUTSR_DTYPE_INT32, 2, { (uint32_t)m->n_stages, 4 }, stage_bytes,
                         16 * (uint64_t)m->n_stages, 0 };
     unsigned n = 1;
     for (int i = 0; i < m->n_stages; i++) {
@@ -977,6 +1079,7 @@ static unsigned model_tensors(const struct LutsrModel *m, OutTensor *t,
             OutTensor *c = &t[n++];
             snprintf(c->name, sizeof(c->name), "lut%d_%c", i, LUTSR_MULUT_PATTERN_LETTERS[p]);
             c->dtype = LUTSR_DTYPE_INT8;
+            c->ndim = 2;
             c->dims[0] = st->lut_entries;
             c->dims[1] = st->lut_values;
             c->data = st->lut[p];
@@ -1012,7 +1115,8 @@ int lutsr_model_serialize(const struct LutsrModel *m, uint8_t **out, size_t *out
     if (!out || !out_size || !m)
         return LUTSR_ERR_INVALID_ARG;
     if (m->kind == LUTSR_MODEL_MULUT ? !mulut_serializable(m) :
-        !m->lut || (m->kind != LUTSR_MODEL_SRLUT && m->kind != LUTSR_MODEL_ECLUT))
+        m->kind != LUTSR_MODEL_CNN &&
+        (!m->lut || (m->kind != LUTSR_MODEL_SRLUT && m->kind != LUTSR_MODEL_ECLUT)))
         return LUTSR_ERR_INVALID_ARG;
     *out = NULL;
     *out_size = 0;
@@ -1023,12 +1127,27 @@ int lutsr_model_serialize(const struct LutsrModel *m, uint8_t **out, size_t *out
         return LUTSR_ERR_MODEL_RANGE;
 
     /* Canonical layout: the tensors in order, each at the next 64-byte
-     * boundary after the metadata; the last one ends the file. At most 13
+     * boundary after the metadata; the last one ends the file. At most 64
      * tensors of at most 286 MB each: the 64-bit sums cannot wrap, and the
      * total is checked against the file limit. */
-    OutTensor t[1 + LUTSR_MULUT_MAX_STAGES * LUTSR_MULUT_PATTERNS];
+    OutTensor t[LUTSR_MODEL_MAX_TENSORS];
     uint8_t stage_bytes[LUTSR_MULUT_MAX_STAGES * 16];
-    const unsigned n = model_tensors(m, t, stage_bytes);
+    uint8_t graph_bytes[LUTSR_CNN_MAX_LAYERS * 32];
+    unsigned n;
+    if (m->kind == LUTSR_MODEL_CNN) {
+        Tensor d[LUTSR_MODEL_MAX_TENSORS];
+        const void *data[LUTSR_MODEL_MAX_TENSORS];
+        int r = lutsr_cnn_tensors(m, d, data, graph_bytes, &n);
+        if (r < 0)
+            return r;
+        for (unsigned i = 0; i < n; i++) {
+            t[i] = (OutTensor){ "", d[i].dtype, d[i].ndim, { 0 }, data[i], d[i].nbytes, 0 };
+            memcpy(t[i].name, d[i].name, sizeof(t[i].name));
+            memcpy(t[i].dims, d[i].dims, sizeof(t[i].dims));
+        }
+    } else {
+        n = model_tensors(m, t, stage_bytes);
+    }
     uint64_t total = LUTSR_MODEL_HEADER_SIZE + (uint64_t)n * LUTSR_MODEL_TENSOR_SIZE + meta_size;
     for (unsigned i = 0; i < n; i++) {
         t[i].offset = align_up(total);
@@ -1054,6 +1173,8 @@ int lutsr_model_serialize(const struct LutsrModel *m, uint8_t **out, size_t *out
         wr32(p + HDR_PARAMS + 4, (uint32_t)m->out_shift);
     } else if (m->kind == LUTSR_MODEL_ECLUT) {
         wr32(p + HDR_PARAMS, (uint32_t)m->out_shift);
+    } else if (m->kind == LUTSR_MODEL_CNN) {
+        wr32(p + HDR_PARAMS, (uint32_t)m->n_layers);
     } else {
         wr32(p + HDR_PARAMS, (uint32_t)m->n_stages);
     }
@@ -1062,9 +1183,9 @@ int lutsr_model_serialize(const struct LutsrModel *m, uint8_t **out, size_t *out
         uint8_t *d = p + LUTSR_MODEL_HEADER_SIZE + (size_t)i * LUTSR_MODEL_TENSOR_SIZE;
         memcpy(d + TD_NAME, t[i].name, strlen(t[i].name));
         wr32(d + TD_DTYPE, t[i].dtype);
-        wr32(d + TD_NDIM, 2);
-        wr32(d + TD_DIMS, t[i].dims[0]);
-        wr32(d + TD_DIMS + 4, t[i].dims[1]);
+        wr32(d + TD_NDIM, t[i].ndim);
+        for (unsigned k = 0; k < MAX_DIMS; k++)
+            wr32(d + TD_DIMS + 4 * k, t[i].dims[k]);
         wr64(d + TD_OFFSET, t[i].offset);
         wr64(d + TD_NBYTES, t[i].nbytes);
         memcpy(p + t[i].offset, t[i].data, (size_t)t[i].nbytes);

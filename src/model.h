@@ -15,7 +15,7 @@
 #define LUTSR_MODEL_VERSION_MINOR 0
 #define LUTSR_MODEL_HEADER_SIZE  64
 #define LUTSR_MODEL_TENSOR_SIZE  64
-#define LUTSR_MODEL_MAX_TENSORS  64
+#define LUTSR_MODEL_MAX_TENSORS  256  /* a 64-layer CNN needs up to 193 */
 #define LUTSR_MODEL_MAX_META     (1u << 20)
 /* Room for the largest valid model, SR-LUT interval_bits 2 x4 (65^4 x 16
  * bytes = 285.6 MB); checked before anything is allocated. */
@@ -147,8 +147,56 @@ int lutsr_model_alloc_mulut(struct LutsrModel **out, int scale, int n_stages,
 /* The same for a CNN: graph rows as in the file's "graph" tensor
  * (validated as the parser does); weights, biases and slopes are zeroed,
  * for the caller to fill through layers[i].w/b/a (cast away const: the
- * model owns them). */
+ * model owns them). A PReLU gets C slopes; set its n_a to 1 for a single
+ * shared slope (a [1] tensor, LeakyReLU's export). */
 int lutsr_model_alloc_cnn(struct LutsrModel **out, int scale, int n_layers,
                           const int32_t (*graph)[8], const char *metadata);
+
+/* ------------------------------------------------------------------------ */
+/* CNN graph checks shared by model.c and model_cnn.c. Each returns 0 or a
+ * negative LutsrError, with a message (no "model: " prefix) in msg.        */
+
+/* A tensor descriptor as the parser read it (already checked on its own:
+ * name, dtype, ndim, dims, nbytes, placement). */
+typedef struct LutsrTensorDesc {
+    char name[24];
+    uint32_t dtype, ndim, dims[4];
+    uint64_t offset, nbytes;
+} LutsrTensorDesc;
+
+/* "conv", "deconv", ...; "?" for an unknown op. */
+const char *lutsr_cnn_op_name(int op);
+
+/* Checks n_layers graph rows for a model of this scale (every docs/cnn.md
+ * rule but the weight total, which depends on the slopes' shapes) and
+ * fills layers[0..n_layers): the row, c_in, c_in1, space, n_w, n_b and
+ * n_a (C for PReLU; w/b/a NULL). */
+int lutsr_cnn_check_graph(LutsrCnnLayer *layers, int n_layers, int scale,
+                          const int32_t (*graph)[8], char *msg, size_t msg_size);
+
+/* The tensor set of a kind 16 file: "graph", then every weight tensor
+ * (name, dtype, shape, finite values), the weight total and missing
+ * tensors. file: the file's bytes (any alignment). Fills layers as above
+ * (n_a 1 for [1] slopes) and offsets[i] = file offsets of w<i>, b<i>, a<i>. */
+int lutsr_cnn_check_tensors(LutsrCnnLayer *layers, uint64_t (*offsets)[3], int n_layers,
+                            int scale, const uint8_t *file, const LutsrTensorDesc *t,
+                            unsigned n, char *msg, size_t msg_size);
+
+/* Number of tensors (graph, w, b, a) the layers call for, and the sum of
+ * their n_w + n_b + n_a. */
+unsigned lutsr_cnn_tensor_count(const LutsrCnnLayer *layers, int n_layers);
+uint64_t lutsr_cnn_weight_count(const LutsrCnnLayer *layers, int n_layers);
+
+/* A CNN model's tensors in canonical order (graph, then per layer w, b, a):
+ * descriptors with offset 0 and their data; graph_bytes (32 per layer)
+ * backs the "graph" rows. Returns 0 and the count, or a negative
+ * LutsrError if the model could not have come from
+ * lutsr_model_alloc_cnn() / the parser (LUTSR_ERR_MODEL_RANGE for a
+ * non-finite weight, LUTSR_ERR_INVALID_ARG otherwise). */
+int lutsr_cnn_tensors(const struct LutsrModel *m, LutsrTensorDesc *t, const void **data,
+                      uint8_t graph_bytes[LUTSR_CNN_MAX_LAYERS * 32], unsigned *count);
+
+/* One line (no newline) describing layer i, e.g. "layer 0: conv 1->16 k3 (LR)". */
+void lutsr_cnn_layer_text(const LutsrCnnLayer *l, int i, char *buf, size_t size);
 
 #endif /* LUTSR_MODEL_H */

@@ -412,8 +412,8 @@ static void test_corrupt_header(void)
     }
 
     CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "header_size is 128, expected 64", put32(p + H_HSIZE, 128));
-    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "n_tensors is 0, expected 1..64", put32(p + H_NT, 0));
-    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "n_tensors is 65, expected 1..64", put32(p + H_NT, 65));
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "n_tensors is 0, expected 1..256", put32(p + H_NT, 0));
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "n_tensors is 257, expected 1..256", put32(p + H_NT, 257));
     CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "meta_size is 1048577, expected at most 1048576",
             put32(p + H_META, (1u << 20) + 1));
     CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "meta_size", put32(p + H_META, 0xffffffff));
@@ -438,7 +438,7 @@ static void test_corrupt_header(void)
     CORRUPT(base, LUTSR_ERR_MODEL_KIND, "unknown model kind 0", put32(p + H_KIND, 0));
     CORRUPT(base, LUTSR_ERR_MODEL_KIND, "kind 4 (reserved for multi-stage", put32(p + H_KIND, 4));
     CORRUPT(base, LUTSR_ERR_MODEL_KIND, "kind 15 (reserved for multi-stage", put32(p + H_KIND, 15));
-    CORRUPT(base, LUTSR_ERR_MODEL_KIND, "kind 16 (reserved for CNN", put32(p + H_KIND, 16));
+    CORRUPT(base, LUTSR_ERR_MODEL_KIND, "kind 17 (reserved for CNN", put32(p + H_KIND, 17));
     CORRUPT(base, LUTSR_ERR_MODEL_KIND, "kind 4294967295", put32(p + H_KIND, 0xffffffff));
     CORRUPT(base, LUTSR_ERR_UNSUPPORTED_SCALE, "scale is 1, expected 2, 3 or 4", put32(p + H_SCALE, 1));
     CORRUPT(base, LUTSR_ERR_UNSUPPORTED_SCALE, "scale is 5", put32(p + H_SCALE, 5));

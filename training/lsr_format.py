@@ -12,6 +12,7 @@ tests/test_model_python.c checks that both sides agree byte for byte.
     m = lsr_format.read("srlut-x2.lsr")   # dict: kind, scale, params, metadata, lut, ...
     lsr_format.write_mulut("mulut-x2.lsr", 2, [(1, 7, 4, 8), (2, 7, 4, 8)],
                            {"lut0_S": ..., "lut0_D": ..., "lut0_Y": ..., "lut1_S": ..., ...})
+    lsr_format.write_cnn("ecbsr-x2.lsr", 2, graph_rows, {"w0": ..., "b0": ..., "a1": ...})
 
 Command line:
     lsr_format.py --dump FILE        one-line summary (used by the C tests)
@@ -29,12 +30,12 @@ VERSION_MINOR = 0
 HEADER_SIZE = 64
 TENSOR_SIZE = 64
 DATA_ALIGN = 64
-MAX_TENSORS = 64
+MAX_TENSORS = 256
 MAX_META = 1 << 20
 MAX_FILE = 512 << 20
 MAX_OUT_SHIFT = 24
 
-KINDS = {"srlut": 1, "eclut": 2, "mulut": 3}
+KINDS = {"srlut": 1, "eclut": 2, "mulut": 3, "cnn": 16}
 MULUT_PATTERNS = "SDY"  # bit i of a stage's pattern_mask is pattern MULUT_PATTERNS[i]
 MULUT_MAX_STAGES = 4
 KIND_NAMES = {v: k for k, v in KINDS.items()}
@@ -191,6 +192,73 @@ def mulut_tensors(scale, stages, luts):
 def write_mulut(path, scale, stages, luts, metadata=""):
     """Write a mulut model (see mulut_tensors()); returns its size."""
     data = pack("mulut", scale, (len(stages),), mulut_tensors(scale, stages, luts), metadata)
+    tmp = "%s.tmp%d" % (path, os.getpid())
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+    return len(data)
+
+
+# CNN layer graphs (docs/cnn.md): op codes, and which ops own weights.
+CNN_OPS = {"conv": 1, "deconv": 2, "relu": 3, "prelu": 4, "pixel_shuffle": 5, "add": 6, "mul": 7,
+           "concat": 8, "slice": 9, "sigmoid": 10, "softmax": 11, "group_sum": 12, "group_max": 13,
+           "mean_std": 14, "repeat": 15}
+CNN_MAX_LAYERS = 64
+
+
+def cnn_tensors(scale, graph_rows, weights):
+    """The tensors of a cnn model, in canonical order: "graph" (int32 [L, 8],
+    one row op, in0, in1, c_out, p0..p3 per layer), then for each layer its
+    "w<i>", "b<i>", "a<i>" (float32) as the op calls for.
+
+    weights: {name: float array-like}; conv w [c_out, C, k, k], deconv w
+    [C, c_out, k, k], b [c_out], PReLU a [C] or [1] (C: in0's channels).
+    Checks the names and shapes; the C loader checks every other rule of
+    docs/cnn.md. Needs numpy.
+    """
+    import numpy as np
+    if scale not in (2, 3, 4):
+        raise ValueError("scale is %r, expected 2, 3 or 4" % (scale,))
+    rows = [[int(v) for v in row] for row in graph_rows]
+    if not 1 <= len(rows) <= CNN_MAX_LAYERS or any(len(r) != 8 for r in rows):
+        raise ValueError("graph: need 1..%d rows of 8 ints" % CNN_MAX_LAYERS)
+    channels = [1]  # buffer 0 is the 1-channel input; buffer i+1 has layer i's c_out
+    tensors, wanted = [], set()
+    for i, (op, in0, _, c_out, k, _, _, _) in enumerate(rows):
+        if not 0 <= in0 <= i:
+            raise ValueError("layer %d: in0 = %d, expected a buffer 0..%d" % (i, in0, i))
+        c_in = channels[in0]
+        shapes = []
+        if op == CNN_OPS["conv"]:
+            shapes = [("w", [(c_out, c_in, k, k)]), ("b", [(c_out,)])]
+        elif op == CNN_OPS["deconv"]:
+            shapes = [("w", [(c_in, c_out, k, k)]), ("b", [(c_out,)])]
+        elif op == CNN_OPS["prelu"]:
+            shapes = [("a", [(c_in,), (1,)])]
+        for letter, allowed in shapes:
+            name = "%s%d" % (letter, i)
+            if name not in weights:
+                raise ValueError("layer %d: no tensor %r" % (i, name))
+            arr = np.ascontiguousarray(np.asarray(weights[name], dtype="<f4"))
+            if arr.shape not in allowed:
+                raise ValueError("layer %d: %s has shape %s, expected %s"
+                                 % (i, name, list(arr.shape), " or ".join(str(list(a)) for a in allowed)))
+            if not np.isfinite(arr).all():
+                raise ValueError("layer %d: %s has non-finite values" % (i, name))
+            tensors.append((name, "float32", arr.shape, arr.tobytes()))
+            wanted.add(name)
+        channels.append(c_out)
+    extra = sorted(set(weights) - wanted)
+    if extra:
+        raise ValueError("tensors %s are not used by the graph" % ", ".join(extra))
+    graph = struct.pack("<%di" % (8 * len(rows)), *[v for r in rows for v in r])
+    return [("graph", "int32", (len(rows), 8), graph)] + tensors
+
+
+def write_cnn(path, scale, graph_rows, weights, metadata=""):
+    """Write a cnn model (kind 16, see cnn_tensors()); returns its size.
+    Byte-identical to lutsr_model_serialize() of the same model."""
+    data = pack("cnn", scale, (len(graph_rows),), cnn_tensors(scale, graph_rows, weights), metadata)
     tmp = "%s.tmp%d" % (path, os.getpid())
     with open(tmp, "wb") as f:
         f.write(data)
