@@ -64,6 +64,7 @@ extern const LutsrKernelOps lutsr_bicubic_ops;
 extern const LutsrKernelOps lutsr_srlut_ops;
 extern const LutsrKernelOps lutsr_eclut_ops;
 extern const LutsrKernelOps lutsr_mulut_ops;
+extern const LutsrKernelOps lutsr_cnn_ops;
 
 /* Helpers shared by kernels. */
 static inline int lutsr_clampi(int v, int lo, int hi)

@@ -45,7 +45,7 @@ static const LutsrKernelOps *ops_for_kind(LutsrModelKind kind)
     case LUTSR_MODEL_SRLUT:   return &lutsr_srlut_ops;
     case LUTSR_MODEL_ECLUT:   return &lutsr_eclut_ops;
     case LUTSR_MODEL_MULUT:   return &lutsr_mulut_ops;
-    case LUTSR_MODEL_CNN:     return NULL; /* the parser does not load CNN graphs yet */
+    case LUTSR_MODEL_CNN:     return &lutsr_cnn_ops;
     }
     return NULL;
 }

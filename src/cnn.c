@@ -1,0 +1,819 @@
+/*
+ * CNN kernel (kind 16): the C reference executor of the layer graph in
+ * docs/cnn.md (normative), and its LutsrKernelOps glue.
+ *
+ * Tiling. rows() works through the requested source rows in tiles of
+ * c->tile_rows LR rows. For a tile, the rows of every buffer it needs are
+ * found backwards from the output (plan_needs): a k x k CONV needs k/2 more
+ * rows of its input on each side, DECONV and PIXEL_SHUFFLE map HR rows to
+ * the LR rows that feed them; ranges are clipped to the plane only. Then
+ * the layers run forwards over those rows, full width. Every computed
+ * value is therefore exactly the whole-frame value (zero padding happens
+ * only at the true image edges), so the bytes do not depend on tiles,
+ * bands or threads, and scratch is bounded by tile x width x channels.
+ * Buffers share scratch where their lifetimes (producing layer .. last
+ * reader) do not overlap.
+ *
+ * Global statistics. MEAN_STD pools over the whole plane, which no tile
+ * sees. Once per frame, the first rows() call to get there runs the part
+ * of the graph that feeds the MEAN_STD layers over the whole frame, tile
+ * by tile in row order (sums in double, per row, then rows in order), and
+ * then every G-space layer. MEAN_STD layers whose input depends on
+ * another's result (stacked IMDN blocks) take one more such pass each.
+ * The G values are cached in the context, keyed by the CRC-32 of the
+ * source plane's bytes plus its size, under a mutex: lib.c runs the jobs
+ * of one frame in parallel, and they all need the same values; the first
+ * computes them while the others wait, later ones only copy them. Two
+ * different planes with the same size and CRC would share statistics
+ * (a 2^-32 chance per frame change).
+ *
+ * Arithmetic: float32, each sum in the order docs/cnn.md states (input
+ * channel, then kernel row, then column; the bias added last), products
+ * and sums rounded separately (no fused multiply-add).
+ */
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cnn.h"
+#include "mem.h"
+
+/* GCC already keeps a*b+c unfused in ISO C mode (-std=c11); this keeps it
+ * so under -std=gnu11 or -march flags with FMA. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
+/* Columns a convolution reads beyond each edge (all zero). */
+#define CNN_HALO_X (LUTSR_CNN_MAX_KERNEL / 2)
+
+/* Height and width of each space for one plane. */
+typedef struct Dims { int h[3], w[3]; } Dims;
+
+static Dims dims_of(int scale, int h, int w)
+{
+    Dims d = { { h, h * scale, 1 }, { w, w * scale, 1 } };
+    return d;
+}
+
+static size_t round16(size_t n)
+{
+    return (n + 15) / 16 * 16;
+}
+
+/* Floats per stored channel row of a width-w space (see CNN_PAD), a
+ * multiple of 16 (64 bytes). */
+static size_t pitch_of(int w)
+{
+    return CNN_PAD + round16((size_t)w) + CNN_PAD_R;
+}
+
+/* Columns the inner loops compute for a row of width w: whole blocks of
+ * 16 in the padded LR/HR rows (the extra ones land in the padding, which
+ * is cleared after), exactly 1 in G buffers, which have no padding. */
+static int cols_of(int w, ptrdiff_t pitch)
+{
+    return pitch > 1 ? (int)round16((size_t)w) : w;
+}
+
+/* Rows [r0, ...) of a buffer, channel rows interleaved per image row. */
+typedef struct View {
+    float *p;
+    int r0, c;
+    ptrdiff_t pitch;
+} View;
+
+static inline float *vrow(const View *v, int y, int ch)
+{
+    return v->p + ((ptrdiff_t)(y - v->r0) * v->c + ch) * v->pitch;
+}
+
+static int floor_div(int a, int b)
+{
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+static int mini(int a, int b) { return a < b ? a : b; }
+static int maxi(int a, int b) { return a > b ? a : b; }
+
+/* ------------------------------------------------------------------------ */
+/* Planning                                                                 */
+
+/* Adds rows [a, b) of buffer j (in its space) to what is needed. G buffers
+ * are always whole and come from the statistics pass. */
+static void need(const CnnContext *c, const Dims *d, int j, int a, int b, int lo[], int hi[])
+{
+    if (c->space[j] == LUTSR_CNN_G)
+        return;
+    a = maxi(a, 0);
+    b = mini(b, d->h[c->space[j]]);
+    if (a >= b)
+        return;
+    if (lo[j] >= hi[j]) {
+        lo[j] = a;
+        hi[j] = b;
+    } else {
+        lo[j] = mini(lo[j], a);
+        hi[j] = maxi(hi[j], b);
+    }
+}
+
+/* From the needed rows of some buffers (set by the caller), those of all
+ * the buffers they are computed from. Consumers of buffer j are layers
+ * >= j, so going backwards each buffer's range is complete when its
+ * producer is reached. */
+static void plan_needs(const CnnContext *c, const Dims *d, int lo[], int hi[])
+{
+    for (int i = c->n_layers - 1; i >= 0; i--) {
+        const LutsrCnnLayer *l = &c->layers[i];
+        const int j = i + 1;
+        if (c->space[j] == LUTSR_CNN_G || lo[j] >= hi[j])
+            continue;
+        int a = lo[j], b = hi[j];
+        if (l->op == LUTSR_CNN_CONV) {
+            a -= l->p[0] / 2;
+            b += l->p[0] / 2;
+        } else if (l->op == LUTSR_CNN_DECONV) {
+            /* Y = y*s - pad + u, 0 <= u < k: y from ceil((Y+pad-k+1)/s) to floor((Y+pad)/s). */
+            const int k = l->p[0], s = l->p[1], pad = l->p[2];
+            a = floor_div(a + pad - k + s, s);
+            b = floor_div(b - 1 + pad, s) + 1;
+        } else if (l->op == LUTSR_CNN_PIXEL_SHUFFLE) {
+            a = floor_div(a, l->p[0]);
+            b = floor_div(b - 1, l->p[0]) + 1;
+        }
+        need(c, d, l->in0, a, b, lo, hi);
+        if (l->in1 >= 0)
+            need(c, d, l->in1, a, b, lo, hi);
+    }
+}
+
+/* Rows [t0, t1) of the LR plane in buffer j's space. */
+static void tile_range(const CnnContext *c, int j, int t0, int t1, int *a, int *b)
+{
+    const int s = c->space[j] == LUTSR_CNN_HR ? c->scale : 1;
+    *a = t0 * s;
+    *b = t1 * s;
+}
+
+/* Seeds of a pass for LR rows [t0, t1): the output (stats_mask NULL) or the
+ * inputs of the MEAN_STD layers set in stats_mask. */
+static void seed(const CnnContext *c, const Dims *d, const uint8_t *stats_mask,
+                 int t0, int t1, int lo[], int hi[])
+{
+    memset(lo, 0, CNN_MAX_BUFFERS * sizeof(*lo));
+    memset(hi, 0, CNN_MAX_BUFFERS * sizeof(*hi));
+    int a, b;
+    if (!stats_mask) {
+        tile_range(c, c->n_layers, t0, t1, &a, &b);
+        need(c, d, c->n_layers, a, b, lo, hi);
+    } else {
+        for (int i = 0; i < c->n_layers; i++) {
+            if (!stats_mask[i])
+                continue;
+            tile_range(c, c->layers[i].in0, t0, t1, &a, &b);
+            need(c, d, c->layers[i].in0, a, b, lo, hi);
+        }
+    }
+    plan_needs(c, d, lo, hi);
+}
+
+/* Most rows of each buffer one tile needs: the ranges are translation
+ * invariant (tiles start on LR rows, HR ranges move by scale), and clipping
+ * or a shorter tile only shrinks them, so one tile far from the edges of a
+ * tall plane gives the bound. */
+static void max_rows(const CnnContext *c, const uint8_t *stats_mask, int rows[])
+{
+    const int t0 = 1 << 20;
+    const Dims d = dims_of(c->scale, 1 << 22, 1);
+    int lo[CNN_MAX_BUFFERS], hi[CNN_MAX_BUFFERS];
+    seed(c, &d, stats_mask, t0, t0 + c->tile_rows, lo, hi);
+    for (int j = 0; j <= c->n_layers; j++)
+        rows[j] = hi[j] - lo[j];
+}
+
+/* Offsets (floats) of each buffer in scratch: first fit among the buffers
+ * alive at the same time. Buffer j is written by layer j-1 and read up to
+ * layer death[j]. */
+typedef struct Layout { size_t off[CNN_MAX_BUFFERS], total; } Layout;
+
+static void layout(const CnnContext *c, const int rows[], const Dims *d, Layout *lay)
+{
+    size_t size[CNN_MAX_BUFFERS];
+    lay->total = 0;
+    for (int j = 0; j <= c->n_layers; j++) {
+        size[j] = c->space[j] == LUTSR_CNN_G ? 0 :
+                  (size_t)rows[j] * (size_t)c->ch[j] * pitch_of(d->w[c->space[j]]);
+        size_t off = 0;
+        for (int moved = 1; moved; ) {
+            moved = 0;
+            for (int k = 0; k < j; k++)
+                if (size[k] && size[j] && j - 1 <= c->death[k] &&
+                    off < lay->off[k] + size[k] && lay->off[k] < off + size[j]) {
+                    off = lay->off[k] + size[k];
+                    moved = 1;
+                }
+        }
+        lay->off[j] = off;
+        if (off + size[j] > lay->total)
+            lay->total = off + size[j];
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Layers                                                                   */
+
+/* acc[x] += wt * src[x] for x < n. Blocks of 16 with a fixed count let
+ * the compiler vectorise at -O2 without changing any per-pixel order. */
+static inline void mac_row(float *restrict acc, const float *restrict src, float wt, int n)
+{
+    int x = 0;
+    for (; x + 16 <= n; x += 16)
+        for (int i = 0; i < 16; i++)
+            acc[x + i] += wt * src[x + i];
+    for (; x < n; x++)
+        acc[x] += wt * src[x];
+}
+
+static inline void bias_row(float *restrict dst, const float *restrict acc, float b, int n)
+{
+    int x = 0;
+    for (; x + 16 <= n; x += 16)
+        for (int i = 0; i < 16; i++)
+            dst[x + i] = b + acc[x + i];
+    for (; x < n; x++)
+        dst[x] = b + acc[x];
+}
+
+static void conv(const LutsrCnnLayer *l, const View *in, const View *out, int h, int w,
+                 int y0, int y1, float *restrict acc)
+{
+    const int k = l->p[0], r = k / 2, nc = l->c_in, n = cols_of(w, out->pitch);
+    for (int y = y0; y < y1; y++)
+        for (int o = 0; o < l->c_out; o++) {
+            memset(acc, 0, (size_t)n * sizeof(*acc));
+            for (int ch = 0; ch < nc; ch++)
+                for (int u = 0; u < k; u++) {
+                    const int yy = y + u - r;
+                    if (yy < 0 || yy >= h)
+                        continue; /* zero padding: its terms add nothing */
+                    const float *src = vrow(in, yy, ch) - r;
+                    const float *wt = l->w + (((size_t)o * nc + ch) * k + u) * k;
+                    for (int v = 0; v < k; v++)
+                        mac_row(acc, src + v, wt[v], n);
+                }
+            bias_row(vrow(out, y, o), acc, l->b[o], n);
+        }
+}
+
+/* Output pixel X = q*s + p of an HR row gets, per input channel and
+ * kernel row u, at most one term per kernel column v: the one from
+ * x = (X + pad - v) / s where that divides, i.e. for the v of phase
+ * p = (v - pad) mod s, from x = q - off_v. Accumulating each phase p in
+ * its own contiguous row acc[p] (q = 0 .. w_in-1) keeps the per-pixel
+ * order c, u, v and makes the inner loop a plain mac_row(); the phases are
+ * interleaved into the output row at the end. */
+static void deconv(const LutsrCnnLayer *l, const View *in, const View *out, int h_in, int w_in,
+                   int y0, int y1, float *restrict acc)
+{
+    const int k = l->p[0], s = l->p[1], pad = l->p[2], nc = l->c_in, no = l->c_out;
+    const size_t stride = round16((size_t)w_in) + 16; /* per phase: room for a last block of 16 */
+    for (int y = y0; y < y1; y++)
+        for (int o = 0; o < no; o++) {
+            memset(acc, 0, (size_t)s * stride * sizeof(*acc));
+            for (int ch = 0; ch < nc; ch++)
+                for (int u = 0; u < k; u++) {
+                    const int t = y + pad - u;
+                    if (t < 0 || t % s || t / s >= h_in)
+                        continue;
+                    const float *src = vrow(in, t / s, ch);
+                    const float *wt = l->w + (((size_t)ch * no + o) * k + u) * k;
+                    for (int v = 0; v < k; v++) {
+                        const int p = ((v - pad) % s + s) % s, off = (v - pad - p) / s;
+                        const int qa = maxi(0, off), qb = mini(w_in, w_in + off);
+                        /* x = q - off runs past w_in only into zero padding */
+                        if (qa < qb)
+                            mac_row(acc + (size_t)p * stride + qa, src + qa - off, wt[v],
+                                    (int)round16((size_t)(qb - qa)));
+                    }
+                }
+            float *dst = vrow(out, y, o);
+            const float b = l->b[o];
+            for (int p = 0; p < s; p++)
+                for (int q = 0; q < w_in; q++)
+                    dst[q * s + p] = b + acc[(size_t)p * stride + q];
+        }
+}
+
+static float sigmoidf(float x)
+{
+    return 1.0f / (1.0f + expf(-x));
+}
+
+/* Per-pixel ops (and PIXEL_SHUFFLE, a pure move) on rows [y0, y1) of the
+ * output, w pixels wide. */
+static void pointwise(const CnnContext *c, const LutsrCnnLayer *l, const View *in, const View *in1,
+                      const View *out, const Dims *d, int w, int y0, int y1, float *tmp)
+{
+    const int nc = l->c_in, no = l->c_out;
+    for (int y = y0; y < y1; y++) {
+        switch (l->op) {
+        case LUTSR_CNN_RELU:
+            for (int ch = 0; ch < no; ch++) {
+                const float *a = vrow(in, y, ch);
+                float *dst = vrow(out, y, ch);
+                for (int x = 0; x < w; x++)
+                    dst[x] = a[x] > 0.0f ? a[x] : 0.0f;
+            }
+            break;
+        case LUTSR_CNN_PRELU:
+            for (int ch = 0; ch < no; ch++) {
+                const float *a = vrow(in, y, ch);
+                float *dst = vrow(out, y, ch);
+                const float slope = l->a[l->n_a == 1 ? 0 : ch];
+                for (int x = 0; x < w; x++)
+                    dst[x] = a[x] >= 0.0f ? a[x] : slope * a[x];
+            }
+            break;
+        case LUTSR_CNN_PIXEL_SHUFFLE: {
+            const int r = l->p[0], i = y % r, wl = d->w[LUTSR_CNN_LR];
+            for (int ch = 0; ch < no; ch++) {
+                float *dst = vrow(out, y, ch);
+                for (int j = 0; j < r; j++) {
+                    const float *a = vrow(in, y / r, ch * r * r + i * r + j);
+                    for (int x = 0; x < wl; x++)
+                        dst[x * r + j] = a[x];
+                }
+            }
+            break;
+        }
+        case LUTSR_CNN_ADD:
+            for (int ch = 0; ch < no; ch++) {
+                const float *a = vrow(in, y, ch), *b = vrow(in1, y, ch);
+                float *dst = vrow(out, y, ch);
+                for (int x = 0; x < w; x++)
+                    dst[x] = a[x] + b[x];
+            }
+            break;
+        case LUTSR_CNN_MUL: {
+            const int global = c->space[l->in1] == LUTSR_CNN_G;
+            for (int ch = 0; ch < no; ch++) {
+                const float *a = vrow(in, y, ch);
+                float *dst = vrow(out, y, ch);
+                if (global) {
+                    const float g = vrow(in1, 0, ch)[0];
+                    for (int x = 0; x < w; x++)
+                        dst[x] = a[x] * g;
+                } else {
+                    const float *b = vrow(in1, y, l->c_in1 == 1 ? 0 : ch);
+                    for (int x = 0; x < w; x++)
+                        dst[x] = a[x] * b[x];
+                }
+            }
+            break;
+        }
+        case LUTSR_CNN_CONCAT:
+            for (int ch = 0; ch < no; ch++)
+                memcpy(vrow(out, y, ch), ch < nc ? vrow(in, y, ch) : vrow(in1, y, ch - nc),
+                       (size_t)w * sizeof(float));
+            break;
+        case LUTSR_CNN_SLICE:
+            for (int ch = 0; ch < no; ch++)
+                memcpy(vrow(out, y, ch), vrow(in, y, l->p[0] + ch), (size_t)w * sizeof(float));
+            break;
+        case LUTSR_CNN_SIGMOID:
+            for (int ch = 0; ch < no; ch++) {
+                const float *a = vrow(in, y, ch);
+                float *dst = vrow(out, y, ch);
+                for (int x = 0; x < w; x++)
+                    dst[x] = sigmoidf(a[x]);
+            }
+            break;
+        case LUTSR_CNN_SOFTMAX: {
+            /* tmp: the group's max, then the sum of its exponentials. */
+            const int n = l->p[0];
+            float *m = tmp, *sum = tmp + ((size_t)w + 15) / 16 * 16;
+            for (int g = 0; g < nc; g += n) {
+                memcpy(m, vrow(in, y, g), (size_t)w * sizeof(float));
+                for (int j = 1; j < n; j++) {
+                    const float *a = vrow(in, y, g + j);
+                    for (int x = 0; x < w; x++)
+                        m[x] = a[x] > m[x] ? a[x] : m[x];
+                }
+                for (int j = 0; j < n; j++) {
+                    const float *a = vrow(in, y, g + j);
+                    float *dst = vrow(out, y, g + j);
+                    for (int x = 0; x < w; x++) {
+                        dst[x] = expf(a[x] - m[x]);
+                        sum[x] = j ? sum[x] + dst[x] : dst[x];
+                    }
+                }
+                for (int j = 0; j < n; j++) {
+                    float *dst = vrow(out, y, g + j);
+                    for (int x = 0; x < w; x++)
+                        dst[x] /= sum[x];
+                }
+            }
+            break;
+        }
+        case LUTSR_CNN_GROUP_SUM:
+        case LUTSR_CNN_GROUP_MAX: {
+            const int n = l->p[0], is_max = l->op == LUTSR_CNN_GROUP_MAX;
+            for (int g = 0; g < no; g++) {
+                float *dst = vrow(out, y, g);
+                memcpy(dst, vrow(in, y, g * n), (size_t)w * sizeof(float));
+                for (int j = 1; j < n; j++) {
+                    const float *a = vrow(in, y, g * n + j);
+                    if (is_max)
+                        for (int x = 0; x < w; x++)
+                            dst[x] = a[x] > dst[x] ? a[x] : dst[x];
+                    else
+                        for (int x = 0; x < w; x++)
+                            dst[x] += a[x];
+                }
+            }
+            break;
+        }
+        case LUTSR_CNN_REPEAT:
+            for (int ch = 0; ch < no; ch++)
+                memcpy(vrow(out, y, ch), vrow(in, y, ch % nc), (size_t)w * sizeof(float));
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+/* The padding must read as zero (see CNN_PAD); the scratch under it may
+ * hold an earlier buffer's values, or what a 16-column block wrote past w. */
+static void zero_pads(const View *v, int w, int y0, int y1)
+{
+    const size_t right = round16((size_t)w) + CNN_PAD_R - (size_t)w;
+    for (int y = y0; y < y1; y++)
+        for (int ch = 0; ch < v->c; ch++) {
+            float *row = vrow(v, y, ch);
+            memset(row - CNN_HALO_X, 0, CNN_HALO_X * sizeof(float));
+            memset(row + w, 0, right * sizeof(float));
+        }
+}
+
+/* Rows [y0, y1) of layer i's output (not MEAN_STD). */
+static void run_layer(const CnnContext *c, int i, const View v[], const Dims *d,
+                      int y0, int y1, float *tmp)
+{
+    const LutsrCnnLayer *l = &c->layers[i];
+    const View *in = &v[l->in0], *in1 = l->in1 >= 0 ? &v[l->in1] : NULL, *out = &v[i + 1];
+    const int sp = c->space[i + 1], sp_in = c->space[l->in0];
+    if (l->op == LUTSR_CNN_CONV)
+        conv(l, in, out, d->h[sp_in], d->w[sp], y0, y1, tmp);
+    else if (l->op == LUTSR_CNN_DECONV)
+        deconv(l, in, out, d->h[sp_in], d->w[sp_in], y0, y1, tmp);
+    else
+        pointwise(c, l, in, in1, out, d, d->w[sp], y0, y1, tmp);
+    if (sp != LUTSR_CNN_G)
+        zero_pads(out, d->w[sp], y0, y1);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Passes                                                                   */
+
+/* Where one rows() call keeps things in its scratch. */
+typedef struct Scratch {
+    float *bufs;    /* the buffers, at a Layout's offsets */
+    float *tmp;     /* accumulator rows (tmp_floats()) */
+    float *g;       /* this call's copy of the G values */
+} Scratch;
+
+/* conv: one row; softmax: 2 rows; deconv: scale phase rows (see deconv()). */
+static size_t tmp_floats(const Dims *d)
+{
+    const size_t a = 2 * round16((size_t)d->w[LUTSR_CNN_HR]) + 16;
+    const size_t b = 4 /* largest scale */ * (round16((size_t)d->w[LUTSR_CNN_LR]) + 16);
+    return a > b ? a : b;
+}
+
+static size_t bufs_floats(const CnnContext *c, const Dims *d)
+{
+    Layout lay;
+    layout(c, c->rows_tile, d, &lay);
+    size_t n = lay.total;
+    if (c->has_stats) {
+        layout(c, c->rows_stat, d, &lay);
+        if (lay.total > n)
+            n = lay.total;
+    }
+    return n;
+}
+
+static Scratch scratch_carve(const CnnContext *c, const Dims *d, uint8_t *scratch)
+{
+    Scratch sc;
+    sc.bufs = (float *)(void *)scratch;
+    sc.tmp = sc.bufs + bufs_floats(c, d);
+    sc.g = sc.tmp + tmp_floats(d);
+    return sc;
+}
+
+static size_t cnn_scratch_size(const void *priv, int src_w)
+{
+    const CnnContext *c = priv;
+    const Dims d = dims_of(c->scale, 1, src_w > 0 ? src_w : 1);
+    return (bufs_floats(c, &d) + tmp_floats(&d) + round16((size_t)c->g_total)) * sizeof(float);
+}
+
+/* Sums of MEAN_STD layer i's input over rows [a, b) of its space. */
+static void accumulate(CnnContext *c, int i, const View *in, int w, int a, int b)
+{
+    double *sum = c->sums + (size_t)i * 2 * LUTSR_CNN_MAX_CHANNELS;
+    double *sq = sum + LUTSR_CNN_MAX_CHANNELS;
+    for (int y = a; y < b; y++)
+        for (int ch = 0; ch < c->layers[i].c_in; ch++) {
+            const float *row = vrow(in, y, ch);
+            double rs = 0, rq = 0;
+            for (int x = 0; x < w; x++) {
+                const double v = row[x];
+                rs += v;
+                rq += v * v;
+            }
+            sum[ch] += rs;
+            sq[ch] += rq;
+        }
+}
+
+/* One tile: fills the needed input rows, runs the layers that have rows
+ * to compute. stats (the statistics pass) accumulates the MEAN_STD layers
+ * it marks, over the tile's rows [t0, t1), when the forward order reaches
+ * them (before scratch under their inputs is reused). */
+static void forward(CnnContext *stats_ctx, const CnnContext *c, const LutsrPlane *src, const Dims *d,
+                    const Layout *lay, const Scratch *sc, const float *g, const uint8_t *stats,
+                    int t0, int t1, View v[])
+{
+    int lo[CNN_MAX_BUFFERS], hi[CNN_MAX_BUFFERS];
+    seed(c, d, stats, t0, t1, lo, hi);
+    for (int j = 0; j <= c->n_layers; j++) {
+        const int sp = c->space[j];
+        if (sp == LUTSR_CNN_G)
+            v[j] = (View){ (float *)g + c->goff[j], 0, c->ch[j], 1 };
+        else
+            v[j] = (View){ sc->bufs + lay->off[j] + CNN_PAD, lo[j], c->ch[j],
+                           (ptrdiff_t)pitch_of(d->w[sp]) };
+    }
+    const int w = d->w[LUTSR_CNN_LR];
+    for (int y = lo[0]; y < hi[0]; y++) {
+        const uint8_t *s = src->data + (ptrdiff_t)y * src->stride;
+        float *row = vrow(&v[0], y, 0);
+        for (int x = 0; x < w; x++)
+            row[x] = (float)s[x] / 255.0f;
+    }
+    zero_pads(&v[0], w, lo[0], hi[0]);
+    for (int i = 0; i < c->n_layers; i++) {
+        const int j = i + 1;
+        if (c->layers[i].op == LUTSR_CNN_MEAN_STD) {
+            if (stats && stats[i]) {
+                const int in = c->layers[i].in0;
+                int a, b;
+                tile_range(c, in, t0, t1, &a, &b);
+                accumulate(stats_ctx, i, &v[in], d->w[c->space[in]], a, b);
+            }
+            continue;
+        }
+        if (c->space[j] != LUTSR_CNN_G && lo[j] < hi[j])
+            run_layer(c, i, v, d, lo[j], hi[j], sc->tmp);
+    }
+}
+
+/* The statistics pass (lock held): fills c->gvals for the plane. */
+static void compute_stats(CnnContext *c, const LutsrPlane *src, const Dims *d, const Scratch *sc)
+{
+    uint8_t ready[CNN_MAX_BUFFERS] = { 0 }, blocked[CNN_MAX_BUFFERS] = { 0 };
+    uint8_t done[LUTSR_CNN_MAX_LAYERS] = { 0 }, active[LUTSR_CNN_MAX_LAYERS];
+    View v[CNN_MAX_BUFFERS];
+    Layout lay;
+    layout(c, c->rows_stat, d, &lay);
+    for (;;) {
+        /* A MEAN_STD layer can run once its input needs no G value still
+         * missing. */
+        int any = 0;
+        for (int i = 0; i < c->n_layers; i++) {
+            const LutsrCnnLayer *l = &c->layers[i];
+            const int j = i + 1;
+            blocked[j] = c->space[j] == LUTSR_CNN_G ? !ready[j] :
+                         blocked[l->in0] || (l->in1 >= 0 && blocked[l->in1]);
+        }
+        for (int i = 0; i < c->n_layers; i++) {
+            active[i] = c->layers[i].op == LUTSR_CNN_MEAN_STD && !done[i] && !blocked[c->layers[i].in0];
+            any |= active[i];
+            if (active[i])
+                memset(c->sums + (size_t)i * 2 * LUTSR_CNN_MAX_CHANNELS, 0,
+                       2 * LUTSR_CNN_MAX_CHANNELS * sizeof(double));
+        }
+        if (!any)
+            break;
+        const int h = d->h[LUTSR_CNN_LR];
+        for (int t0 = 0; t0 < h; t0 += c->tile_rows)
+            forward(c, c, src, d, &lay, sc, c->gvals, active, t0, mini(h, t0 + c->tile_rows), v);
+
+        /* mean + population std, var = E[x^2] - mean^2 from the double sums. */
+        for (int i = 0; i < c->n_layers; i++) {
+            if (!active[i])
+                continue;
+            const int sp = c->space[c->layers[i].in0];
+            const double n = (double)d->h[sp] * d->w[sp];
+            const double *sum = c->sums + (size_t)i * 2 * LUTSR_CNN_MAX_CHANNELS;
+            const double *sq = sum + LUTSR_CNN_MAX_CHANNELS;
+            for (int ch = 0; ch < c->layers[i].c_in; ch++) {
+                const double mean = sum[ch] / n, var = sq[ch] / n - mean * mean;
+                c->gvals[c->goff[i + 1] + ch] = (float)(mean + sqrt(var > 0 ? var : 0));
+            }
+            done[i] = 1;
+            ready[i + 1] = 1;
+        }
+        /* G-space layers whose inputs are now known, in order. */
+        for (int i = 0; i < c->n_layers; i++) {
+            const LutsrCnnLayer *l = &c->layers[i];
+            const int j = i + 1;
+            if (c->space[j] != LUTSR_CNN_G || ready[j] || l->op == LUTSR_CNN_MEAN_STD ||
+                !ready[l->in0] || (l->in1 >= 0 && !ready[l->in1]))
+                continue;
+            for (int b = 0; b <= c->n_layers; b++)
+                if (c->space[b] == LUTSR_CNN_G)
+                    v[b] = (View){ c->gvals + c->goff[b], 0, c->ch[b], 1 };
+            run_layer(c, i, v, d, 0, 1, sc->tmp);
+            ready[j] = 1;
+        }
+    }
+}
+
+/* Copies the G values of this plane into sc->g, computing them first if
+ * the cache holds another plane's. */
+static void get_stats(const CnnContext *cc, const LutsrPlane *src, const Dims *d, const Scratch *sc)
+{
+    /* The cache is the one mutable part of the context, only touched with
+     * the lock held. */
+    CnnContext *c = (CnnContext *)cc;
+    uint32_t crc = 0;
+    for (int y = 0; y < src->height; y++)
+        crc = lutsr_crc32(crc, src->data + (ptrdiff_t)y * src->stride, (size_t)src->width);
+    pthread_mutex_lock(&c->lock);
+    if (!c->cache_valid || c->cache_crc != crc || c->cache_w != src->width || c->cache_h != src->height) {
+        c->cache_valid = 0;
+        compute_stats(c, src, d, sc);
+        c->cache_crc = crc;
+        c->cache_w = src->width;
+        c->cache_h = src->height;
+        c->cache_valid = 1;
+    }
+    memcpy(sc->g, c->gvals, (size_t)c->g_total * sizeof(float));
+    pthread_mutex_unlock(&c->lock);
+}
+
+static uint8_t to_pixel(float v)
+{
+    const float t = floorf(255.0f * v + 0.5f);
+    return t >= 255.0f ? 255 : t > 0.0f ? (uint8_t)t : 0; /* NaN: 0 */
+}
+
+static void cnn_rows(const void *priv, const LutsrPlane *src, int y0, int y1,
+                     uint8_t *dst, ptrdiff_t dst_stride, uint8_t *scratch)
+{
+    const CnnContext *c = priv;
+    const int s = c->scale, L = c->n_layers;
+    const Dims d = dims_of(s, src->height, src->width);
+    const Scratch sc = scratch_carve(c, &d, scratch);
+    if (c->has_stats)
+        get_stats(c, src, &d, &sc);
+    Layout lay;
+    layout(c, c->rows_tile, &d, &lay);
+    View v[CNN_MAX_BUFFERS];
+    for (int t0 = y0; t0 < y1; t0 += c->tile_rows) {
+        const int t1 = mini(y1, t0 + c->tile_rows);
+        forward(NULL, c, src, &d, &lay, &sc, sc.g, NULL, t0, t1, v);
+        for (int y = t0 * s; y < t1 * s; y++) {
+            const float *row = vrow(&v[L], y, 0);
+            uint8_t *out = dst + (ptrdiff_t)(y - y0 * s) * dst_stride;
+            for (int x = 0; x < d.w[LUTSR_CNN_HR]; x++)
+                out[x] = to_pixel(row[x]);
+        }
+    }
+}
+
+static void cnn_row(const void *priv, const LutsrPlane *src, int y,
+                    uint8_t *dst, ptrdiff_t dst_stride, uint8_t *scratch)
+{
+    cnn_rows(priv, src, y, y + 1, dst, dst_stride, scratch);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Set-up                                                                   */
+
+static void cnn_uninit(void **priv)
+{
+    CnnContext *c = *priv;
+    if (c) {
+        if (c->has_stats)
+            pthread_mutex_destroy(&c->lock);
+        free(c->gvals);
+        free(c->sums);
+        free(c);
+    }
+    *priv = NULL;
+}
+
+/* The loader validates the graph fully; this only refuses what would make
+ * the executor read out of bounds (hand-built models in tests and tools). */
+static int check_model(const struct LutsrModel *m)
+{
+    if (!m || m->kind != LUTSR_MODEL_CNN)
+        return LUTSR_ERR_INVALID_ARG;
+    if (m->scale < 2 || m->scale > 4)
+        return LUTSR_ERR_UNSUPPORTED_SCALE;
+    if (m->n_layers < 1 || m->n_layers > LUTSR_CNN_MAX_LAYERS)
+        return LUTSR_ERR_MODEL_RANGE;
+    for (int i = 0; i < m->n_layers; i++) {
+        const LutsrCnnLayer *l = &m->layers[i];
+        if (l->op < 1 || l->op >= LUTSR_CNN_OP_COUNT || l->in0 < 0 || l->in0 > i || l->in1 > i ||
+            l->c_out < 1 || l->c_out > LUTSR_CNN_MAX_CHANNELS || l->space < 0 || l->space > LUTSR_CNN_G)
+            return LUTSR_ERR_MODEL_RANGE;
+        if ((l->op == LUTSR_CNN_CONV || l->op == LUTSR_CNN_DECONV) && (!l->w || !l->b))
+            return LUTSR_ERR_INVALID_ARG;
+        if (l->op == LUTSR_CNN_PRELU && !l->a)
+            return LUTSR_ERR_INVALID_ARG;
+    }
+    const LutsrCnnLayer *last = &m->layers[m->n_layers - 1];
+    if (last->c_out != 1 || last->space != LUTSR_CNN_HR)
+        return LUTSR_ERR_MODEL_RANGE;
+    return 0;
+}
+
+static int cnn_init(void **priv, const struct LutsrModel *m, unsigned cpu_flags)
+{
+    (void)cpu_flags;
+    *priv = NULL;
+    int ret = check_model(m);
+    if (ret < 0)
+        return ret;
+    CnnContext *c = calloc(1, sizeof(*c));
+    if (!c)
+        return LUTSR_ERR_NOMEM;
+    const int L = m->n_layers;
+    c->layers = m->layers;
+    c->n_layers = L;
+    c->scale = m->scale;
+    c->ch[0] = 1;
+    c->space[0] = LUTSR_CNN_LR;
+    uint8_t stats_mask[LUTSR_CNN_MAX_LAYERS] = { 0 };
+    for (int i = 0; i < L; i++) {
+        const LutsrCnnLayer *l = &m->layers[i];
+        c->ch[i + 1] = l->c_out;
+        c->space[i + 1] = l->space;
+        stats_mask[i] = l->op == LUTSR_CNN_MEAN_STD;
+        c->has_stats |= stats_mask[i];
+    }
+    for (int j = 0; j <= L; j++)
+        c->death[j] = j == L ? L : j - 1;
+    for (int i = 0; i < L; i++) {
+        c->death[m->layers[i].in0] = i;
+        if (m->layers[i].in1 >= 0)
+            c->death[m->layers[i].in1] = i;
+    }
+    for (int j = 0; j <= L; j++)
+        if (c->space[j] == LUTSR_CNN_G) {
+            c->goff[j] = c->g_total;
+            c->g_total += c->ch[j];
+        }
+    /* The halo: input rows a 1-row tile needs beyond its own. */
+    c->tile_rows = 1;
+    max_rows(c, NULL, c->rows_tile);
+    c->tile_rows = mini(CNN_TILE_MAX, maxi(CNN_TILE_MIN, 4 * (c->rows_tile[0] - 1)));
+    max_rows(c, NULL, c->rows_tile);
+    if (c->has_stats) {
+        max_rows(c, stats_mask, c->rows_stat);
+        c->gvals = calloc((size_t)c->g_total, sizeof(*c->gvals));
+        c->sums = calloc((size_t)L * 2 * LUTSR_CNN_MAX_CHANNELS, sizeof(*c->sums));
+        if (!c->gvals || !c->sums || pthread_mutex_init(&c->lock, NULL)) {
+            c->has_stats = 0; /* no mutex to destroy */
+            cnn_uninit((void **)&c);
+            return LUTSR_ERR_NOMEM;
+        }
+    }
+    *priv = c;
+    return 0;
+}
+
+static const char *cnn_impl_name(const void *priv)
+{
+    return priv ? "c" : "none";
+}
+
+const LutsrKernelOps lutsr_cnn_ops = {
+    .name         = "cnn",
+    .init         = cnn_init,
+    .uninit       = cnn_uninit,
+    .scratch_size = cnn_scratch_size,
+    .row          = cnn_row,
+    .rows         = cnn_rows,
+    .impl_name    = cnn_impl_name,
+};
