@@ -125,7 +125,10 @@ static void eclut_uninit(void **priv)
 {
     if (!priv)
         return;
-    free(*priv);
+    EclutContext *c = *priv;
+    if (c)
+        free(c->simd_lut);
+    free(c);
     *priv = NULL;
 }
 
@@ -135,31 +138,55 @@ static size_t eclut_scratch_size(const void *priv, int src_w)
     return 12 * eclut_entry_stride(src_w) * sizeof(uint32_t);
 }
 
-static void eclut_row(const void *priv, const LutsrPlane *src, int y,
-                      uint8_t *dst, ptrdiff_t dst_stride, uint8_t *scratch)
+/* Source rows y0 .. y1-1. The entry offsets of a source row are computed
+ * once and kept while later rows need them: the scratch holds three slots
+ * (one per row of the 3-row window) of four arrays, rotation r's at slot
+ * base + r * entry stride (x86/eclut_avx2.c relies on that spacing). */
+static void eclut_rows(const void *priv, const LutsrPlane *src, int y0, int y1,
+                       uint8_t *dst, ptrdiff_t dst_stride, uint8_t *scratch)
 {
     const EclutContext *c = priv;
     const size_t es = eclut_entry_stride(src->width);
     uint32_t *buf = (uint32_t *)(void *)scratch;
-    EclutEntries e;
-    int rows[3];
-    for (int k = 0; k < 3; k++) {
-        rows[k] = eclut_refl(y + k - 1, src->height);
-        int same = -1;
-        for (int j = 0; j < k; j++)
-            if (rows[j] == rows[k])
-                same = j;
-        if (same >= 0) {
-            memcpy(e.e[k], e.e[same], sizeof(e.e[k]));
-            continue;
+    int have[3] = { -1, -1, -1 }; /* source row in each slot */
+    for (int y = y0; y < y1; y++) {
+        int rows[3], slot[3];
+        for (int k = 0; k < 3; k++)
+            rows[k] = eclut_refl(y + k - 1, src->height);
+        for (int k = 0; k < 3; k++) {
+            slot[k] = -1;
+            for (int j = 0; j < 3; j++)
+                if (have[j] == rows[k])
+                    slot[k] = j;
         }
-        uint32_t *p[4];
-        for (int r = 0; r < 4; r++)
-            e.e[k][r] = p[r] = buf + (size_t)(k * 4 + r) * es;
-        c->entries(c, src, rows[k], p);
+        EclutEntries e;
+        for (int k = 0; k < 3; k++) {
+            if (slot[k] < 0) {
+                /* a slot no row of this window is in */
+                int j = 0;
+                while (have[j] == rows[0] || have[j] == rows[1] || have[j] == rows[2])
+                    j++;
+                uint32_t *p[4];
+                for (int r = 0; r < 4; r++)
+                    p[r] = buf + (size_t)(j * 4 + r) * es;
+                c->entries(c, src, rows[k], p);
+                have[j] = rows[k];
+                for (int i = k; i < 3; i++)
+                    if (rows[i] == rows[k])
+                        slot[i] = j;
+            }
+            for (int r = 0; r < 4; r++)
+                e.e[k][r] = buf + (size_t)(slot[k] * 4 + r) * es;
+        }
+        c->blocks(c, &e, src->data + (ptrdiff_t)y * src->stride, 0, src->width,
+                  dst + (ptrdiff_t)(y - y0) * c->scale * dst_stride, dst_stride);
     }
-    c->blocks(c, &e, src->data + (ptrdiff_t)y * src->stride, 0, src->width,
-              dst, dst_stride);
+}
+
+static void eclut_row(const void *priv, const LutsrPlane *src, int y,
+                      uint8_t *dst, ptrdiff_t dst_stride, uint8_t *scratch)
+{
+    eclut_rows(priv, src, y, y + 1, dst, dst_stride, scratch);
 }
 
 static const char *eclut_impl_name(const void *priv)
@@ -173,5 +200,6 @@ const LutsrKernelOps lutsr_eclut_ops = {
     .uninit       = eclut_uninit,
     .scratch_size = eclut_scratch_size,
     .row          = eclut_row,
+    .rows         = eclut_rows,
     .impl_name    = eclut_impl_name,
 };

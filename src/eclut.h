@@ -42,7 +42,9 @@ static inline size_t eclut_entry_stride(int w)
 }
 
 /* e[k][r]: entry offsets for rotation r of source row refl_h(y + k - 1).
- * Rows that reflect onto the same source row share one array. */
+ * Rows that reflect onto the same source row share one array. eclut.c
+ * places e[k][r] at e[k][0] + r * eclut_entry_stride(w) elements, which
+ * x86/eclut_avx2.c (x2) uses when it holds (it checks). */
 typedef struct EclutEntries {
     const uint32_t *e[3][4];
 } EclutEntries;
@@ -73,6 +75,9 @@ struct EclutContext {
     /* sub[] as byte shuffles of 16 int16 lanes, for SIMD: shuf[r][0] picks
      * from the same 128-bit half, shuf[r][1] from the other (0x80: zero). */
     uint8_t shuf[4][2][32];
+    /* LUT copy re-ordered for SIMD (x86/eclut_avx2.c: x2), owned by the
+     * context and freed with it; NULL if the SIMD code uses none. */
+    int8_t *simd_lut;
 
     EclutEntriesFn entries;
     EclutBlocksFn blocks;

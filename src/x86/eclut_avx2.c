@@ -1,18 +1,19 @@
 /*
- * ECLUT kernel, AVX2. Bit-identical to eclut.c; the layout of the work is
- * the same (entry offsets per source row and rotation, then 36 groups per
- * output block), only vectorised:
+ * ECLUT kernel, AVX2. Bit-identical to eclut.c (integer sums, so any order
+ * of adding gives the same result); the entry offsets per source row and
+ * rotation are the same, the sums are vectorised:
  *
  *  - entries: 16 columns at a time (the plane's edge columns in C);
- *  - x2: 8 blocks at a time. A group is 4 bytes: one 8-dword gather (of
- *    scalar loads) per (rotation, dy, dx) fetches it for all 8 blocks;
+ *  - x2: per pixel, the 12 sets of 3 groups it gives the block row (one
+ *    16-byte load each from a re-ordered LUT copy built at init), then a
+ *    3-pixel sliding window, 8 blocks per step;
  *  - x3, x4: one block at a time. A group (9 or 16 bytes) is one 16-byte
- *    load widened to 16 int16 lanes.
- * Each rotation's 9 groups are summed in LUT order and permuted into
- * output order once (the sum is linear), so there is one LUT copy: the
- * model's. All sums fit int16: |T| <= 36 * 128.
+ *    load widened to 16 int16 lanes; each rotation's 9 groups are summed
+ *    in LUT order and permuted into output order once.
+ * All sums fit int16: |T| <= 36 * 128.
  */
 #include <immintrin.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cpu.h"
@@ -78,57 +79,138 @@ static void entries_avx2(const EclutContext *c, const LutsrPlane *src,
 }
 
 /* ---------------------------------------------------------------------- */
-/* x2: 8 blocks per step                                                  */
+/* x2: sliding window over pixels                                         */
 
-ALWAYS_INLINE int32_t load32(const int8_t *p)
+/* Block X takes one group from each of the 12 (rotation, source row k)
+ * entries of columns X - 1, X, X + 1 (array indices X .. X + 2), so the 3
+ * groups an entry gives one block row go to 3 adjacent blocks. The gather
+ * form (36 scalar 4-byte loads per block, inserted into vectors) was bound
+ * by the inserts; here each entry's 3 groups are one 16-byte load, the 12
+ * loads of a pixel are summed, and the sums are transposed into blocks.
+ * An entry stays 36 bytes in the copies (a load's 4-byte tail is the next
+ * set's), so they cost cache as the model's LUT does. */
+
+/* Bytes per copy in c->simd_lut: 65536 entries of 36 bytes, plus 16 so the
+ * 16-byte load of an entry's last set stays inside. */
+#define X2_COPY_BYTES (65536 * 36 + 16)
+
+/* Builds c->simd_lut, two copies of the LUT with the same entry offsets
+ * (e * 36) as the model's, laid out so that the three groups one pixel
+ * gives one block row (a "set": the groups of one source row k = 0..2 for
+ * block columns d = 0..2) are 12 contiguous bytes, a 16-byte load:
+ *  - copy 0, for r = 0, 2: the model's order, set m holding groups (m, n)
+ *    at slot n = 0..2;
+ *  - copy 1, for r = 1, 3: the transpose, set n holding groups (m, n) at
+ *    slot 2 - m, each group's values permuted into rotation 1's output
+ *    order.
+ * By eclut_group() and eclut_sub_uv(), rotations 0 and 1 then read set
+ * 2 - k and find block d at slot 2 - d, values in output order; rotations
+ * 2 and 3 (0 and 1 turned by 180 degrees) read set k and find block d at
+ * slot d, values in reverse output order. So one shuffle per pair of
+ * rotations fixes their sum. Two copies rather than one per rotation keep
+ * the cache footprint small, which measured worth the shuffles. */
+static int x2_build_lut(EclutContext *c)
 {
-    int32_t v;
-    memcpy(&v, p, 4);
-    return v;
+    int8_t *t = calloc(2, X2_COPY_BYTES);
+    if (!t)
+        return 0;
+    int8_t *t1 = t + X2_COPY_BYTES;
+    for (size_t e = 0; e < 65536; e++) {
+        const int8_t *l = c->lut + e * 36;
+        memcpy(t + e * 36, l, 36);
+        for (int m = 0; m < 3; m++)
+            for (int n = 0; n < 3; n++)
+                for (int j = 0; j < 4; j++)
+                    t1[e * 36 + n * 12 + (2 - m) * 4 + j] = l[(m * 3 + n) * 4 + c->sub[1][j]];
+    }
+    c->simd_lut = t;
+    return 1;
 }
 
-/* The dwords at base + idx[0..7], by scalar loads: vpgatherdd measured
- * 15-40% slower in this kernel even on an AMD Zen 5 EPYC (which has no
- * LUTSR_CPU_FLAG_SLOW_GATHER), so the flag is not consulted. */
-ALWAYS_INLINE __m256i gather8(const int8_t *base, const uint32_t *idx)
+/* Where the entry offsets are: e->e[k][r] = e->e[k][0] + st[r] bytes for
+ * every k (x2_strided() checks), so the 12 arrays take 6 registers. The
+ * pointers are those of column x - 1 (array index x) and move along. */
+typedef struct X2Entries { const uint32_t *e0, *e1, *e2; ptrdiff_t st1, st2, st3; } X2Entries;
+
+#define X2_OFF(p, st, q) (*(const uint32_t *)(const void *)((const char *)((p) + (q)) + (st)))
+
+/* S of array index x + q: the sum over the 12 (r, k) of the pixel's sets,
+ * int16 qwords [d0 d1 | d2 junk], slot d in output order (ys * 2 + xs).
+ * Block X gets S_X.d0 + S_(X+1).d1 + S_(X+2).d2, array indices. rev: the
+ * pshufb reversing the words of each qword. */
+ALWAYS_INLINE __m256i x2_pixel(const int8_t *lut, const X2Entries *e, const int q, __m256i rev)
 {
-    __m128i lo = _mm_cvtsi32_si128(load32(base + idx[0]));
-    __m128i hi = _mm_cvtsi32_si128(load32(base + idx[4]));
-    lo = _mm_insert_epi32(lo, load32(base + idx[1]), 1);
-    hi = _mm_insert_epi32(hi, load32(base + idx[5]), 1);
-    lo = _mm_insert_epi32(lo, load32(base + idx[2]), 2);
-    hi = _mm_insert_epi32(hi, load32(base + idx[6]), 2);
-    lo = _mm_insert_epi32(lo, load32(base + idx[3]), 3);
-    hi = _mm_insert_epi32(hi, load32(base + idx[7]), 3);
-    return _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+#define SET(k, copy, set, st) _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *) \
+        (lut + (copy) * X2_COPY_BYTES + (set) * 12 + X2_OFF(e->e##k, st, q))))
+#define ROT(copy, set0, set1, set2, st) \
+        _mm256_add_epi16(_mm256_add_epi16(SET(0, copy, set0, st), SET(1, copy, set1, st)), \
+                         SET(2, copy, set2, st))
+    const __m256i r0 = ROT(0, 2, 1, 0, 0);
+    const __m256i r1 = ROT(1, 2, 1, 0, e->st1);
+    const __m256i r2 = ROT(0, 0, 1, 2, e->st2);
+    const __m256i r3 = ROT(1, 0, 1, 2, e->st3);
+#undef ROT
+#undef SET
+    /* r0 + r1: swap slots 0 and 2; r2 + r3: reverse each group's values */
+    return _mm256_add_epi16(_mm256_permute4x64_epi64(_mm256_add_epi16(r0, r1), 0xC6),
+                            _mm256_shuffle_epi8(_mm256_add_epi16(r2, r3), rev));
 }
 
-/* One rotation's 9 groups for blocks x .. x+7. Group dwords are LUT order
- * (u, v) = (0,0) (0,1) (1,0) (1,1); split into lo = v 0 and hi = v 1 int16
- * lanes, word 0 holding u = 0 and word 1 u = 1. */
-ALWAYS_INLINE void rot_sum_x2(const int8_t *lut, const EclutEntries *e, int x, const int r,
-                              __m256i *lo, __m256i *hi)
+/* Sliding-window state between groups of 4 blocks starting at X: lo01 =
+ * unpacklo(S_X, S_(X+1)) = [X.d0 X1.d0 | X.d2 X1.d2] and s1 = S_(X+1). */
+typedef struct X2State { __m256i lo01, s1; } X2State;
+
+/* Sums of blocks X .. X+3, int16 qwords of 4 output-order values. */
+ALWAYS_INLINE __m256i x2_group4(const int8_t *lut, const X2Entries *e, const int q, X2State *st,
+                                __m256i rev)
 {
-    const __m256i even = _mm256_set1_epi16(1); /* maddubs: keep byte 0 of each word */
-    __m256i l = _mm256_setzero_si256(), h = _mm256_setzero_si256();
-#define X2_GROUP(k, d) do { \
-        const __m256i g = gather8(lut + eclut_group(r, (k) - 1, (d) - 1) * 4, \
-                                  e->e[k][r] + x + (d)); \
-        l = _mm256_add_epi16(l, _mm256_maddubs_epi16(even, g)); \
-        h = _mm256_add_epi16(h, _mm256_srai_epi16(g, 8)); \
-    } while (0)
-    X2_GROUP(0, 0); X2_GROUP(0, 1); X2_GROUP(0, 2);
-    X2_GROUP(1, 0); X2_GROUP(1, 1); X2_GROUP(1, 2);
-    X2_GROUP(2, 0); X2_GROUP(2, 1); X2_GROUP(2, 2);
-#undef X2_GROUP
-    *lo = l;
-    *hi = h;
+    const __m256i s2 = x2_pixel(lut, e, q + 2, rev), s3 = x2_pixel(lut, e, q + 3, rev);
+    const __m256i s4 = x2_pixel(lut, e, q + 4, rev), s5 = x2_pixel(lut, e, q + 5, rev);
+    const __m256i lo23 = _mm256_unpacklo_epi64(s2, s3), lo45 = _mm256_unpacklo_epi64(s4, s5);
+    const __m256i hi12 = _mm256_unpackhi_epi64(st->s1, s2), hi34 = _mm256_unpackhi_epi64(s3, s4);
+    const __m256i d0 = _mm256_permute2x128_si256(st->lo01, lo23, 0x20); /* X .. X+3 */
+    const __m256i d1 = _mm256_permute2x128_si256(hi12, hi34, 0x20);     /* X+1 .. X+4 */
+    const __m256i d2 = _mm256_permute2x128_si256(lo23, lo45, 0x31);     /* X+2 .. X+5 */
+    st->lo01 = lo45;
+    st->s1 = s5;
+    return _mm256_add_epi16(_mm256_add_epi16(d0, d1), d2);
 }
 
-/* dword-wise [a.w0 | b.w1] etc.: odd words from b */
-ALWAYS_INLINE __m256i odd_from(__m256i a, __m256i b)
+/* Rounds, adds the anchors and stores blocks X .. X+7 from t0 (X .. X+3)
+ * and t1 (X+4 .. X+7). */
+ALWAYS_INLINE void x2_store8(__m256i t0, __m256i t1, const uint8_t *anchor, int x,
+                             uint8_t *dst, ptrdiff_t dst_stride, const RoundShift *rs)
 {
-    return _mm256_blend_epi16(a, b, 0xAA);
+    /* dwords [ys 0 | ys 1] per block -> per row, blocks X X1 X4 X5 | X2 X3 X6 X7 */
+    const __m256i row0 = _mm256_castps_si256(_mm256_shuffle_ps(_mm256_castsi256_ps(t0),
+                                                               _mm256_castsi256_ps(t1), 0x88));
+    const __m256i row1 = _mm256_castps_si256(_mm256_shuffle_ps(_mm256_castsi256_ps(t0),
+                                                               _mm256_castsi256_ps(t1), 0xDD));
+    const __m128i a8 = _mm_loadl_epi64((const __m128i *)(anchor + x));
+    const __m256i a = _mm256_permute4x64_epi64(_mm256_cvtepu8_epi16(_mm_unpacklo_epi8(a8, a8)), 0xD8);
+    const __m256i o0 = _mm256_add_epi16(round_shift(row0, rs), a);
+    const __m256i o1 = _mm256_add_epi16(round_shift(row1, rs), a);
+    /* bytes: per half, row 0 then row 1 of its 4 blocks; dwords back in order */
+    const __m256i p = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(o0, o1),
+                                                  _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    _mm_storeu_si128((__m128i *)(dst + 2 * x), _mm256_castsi256_si128(p));
+    _mm_storeu_si128((__m128i *)(dst + dst_stride + 2 * x), _mm256_extracti128_si256(p, 1));
+}
+
+/* Whether e->e[k][r] - e->e[k][0] is the same for every k (eclut.c lays
+ * the arrays out so); gives the X2Entries if so. If not, C does the row. */
+static int x2_strided(const EclutEntries *e, X2Entries *xe)
+{
+    const char *b[3] = { (const char *)e->e[0][0], (const char *)e->e[1][0], (const char *)e->e[2][0] };
+    ptrdiff_t st[4];
+    for (int r = 0; r < 4; r++) {
+        st[r] = (const char *)e->e[0][r] - b[0];
+        for (int k = 1; k < 3; k++)
+            if ((const char *)e->e[k][r] - b[k] != st[r])
+                return 0;
+    }
+    *xe = (X2Entries){ e->e[0][0], e->e[1][0], e->e[2][0], st[1], st[2], st[3] };
+    return 1;
 }
 
 static void blocks_x2_avx2(const EclutContext *c, const EclutEntries *e,
@@ -136,38 +218,25 @@ static void blocks_x2_avx2(const EclutContext *c, const EclutEntries *e,
                            uint8_t *dst, ptrdiff_t dst_stride)
 {
     const RoundShift rs = round_shift_init(c->out_shift);
-    const __m256i swapw = _mm256_setr_epi8(2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13,
-                                           2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+    const int8_t *lut = c->simd_lut;
+    const __m256i rev = _mm256_setr_epi8(6, 7, 4, 5, 2, 3, 0, 1, 14, 15, 12, 13, 10, 11, 8, 9,
+                                         6, 7, 4, 5, 2, 3, 0, 1, 14, 15, 12, 13, 10, 11, 8, 9);
+    X2Entries xe;
     int x = x0;
-    for (; x + 8 <= x1; x += 8) {
-        __m256i lo0, hi0, lo1, hi1, lo2, hi2, lo3, hi3;
-        rot_sum_x2(c->lut, e, x, 0, &lo0, &hi0);
-        rot_sum_x2(c->lut, e, x, 1, &lo1, &hi1);
-        rot_sum_x2(c->lut, e, x, 2, &lo2, &hi2);
-        rot_sum_x2(c->lut, e, x, 3, &lo3, &hi3);
-        /* Output columns xs = 0, 1 as dwords [ys 0 | ys 1] per block, with
-         * (u, v) = eclut_sub_uv(r, 2, ys, xs):
-         *   r0: col0 = [lo.w0 lo.w1]  col1 = [hi.w0 hi.w1]
-         *   r1: col0 = [lo.w1 hi.w1]  col1 = [lo.w0 hi.w0]
-         *   r2: col0 = [hi.w1 hi.w0]  col1 = [lo.w1 lo.w0]
-         *   r3: col0 = [hi.w0 lo.w0]  col1 = [hi.w1 lo.w1] */
-        __m256i col0 = _mm256_add_epi16(lo0, _mm256_shuffle_epi8(hi2, swapw));
-        __m256i col1 = _mm256_add_epi16(hi0, _mm256_shuffle_epi8(lo2, swapw));
-        col0 = _mm256_add_epi16(col0, odd_from(_mm256_srli_epi32(lo1, 16), hi1));
-        col1 = _mm256_add_epi16(col1, odd_from(lo1, _mm256_slli_epi32(hi1, 16)));
-        col0 = _mm256_add_epi16(col0, odd_from(hi3, _mm256_slli_epi32(lo3, 16)));
-        col1 = _mm256_add_epi16(col1, odd_from(_mm256_srli_epi32(hi3, 16), lo3));
-        /* Rows: dword per block [xs 0 | xs 1]. */
-        const __m256i row0 = odd_from(col0, _mm256_slli_epi32(col1, 16));
-        const __m256i row1 = odd_from(_mm256_srli_epi32(col0, 16), col1);
-
-        const __m128i a8 = _mm_loadl_epi64((const __m128i *)(anchor + x));
-        const __m256i a = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(a8, a8));
-        const __m256i o0 = _mm256_add_epi16(round_shift(row0, &rs), a);
-        const __m256i o1 = _mm256_add_epi16(round_shift(row1, &rs), a);
-        const __m256i p = _mm256_permute4x64_epi64(_mm256_packus_epi16(o0, o1), 0xD8);
-        _mm_storeu_si128((__m128i *)(dst + 2 * x), _mm256_castsi256_si128(p));
-        _mm_storeu_si128((__m128i *)(dst + dst_stride + 2 * x), _mm256_extracti128_si256(p, 1));
+    if (x + 8 <= x1 && x2_strided(e, &xe)) {
+        xe.e0 += x;
+        xe.e1 += x;
+        xe.e2 += x;
+        const __m256i s0 = x2_pixel(lut, &xe, 0, rev), s1 = x2_pixel(lut, &xe, 1, rev);
+        X2State st = { _mm256_unpacklo_epi64(s0, s1), s1 };
+        for (; x + 8 <= x1; x += 8) {
+            const __m256i t0 = x2_group4(lut, &xe, 0, &st, rev);
+            const __m256i t1 = x2_group4(lut, &xe, 4, &st, rev);
+            x2_store8(t0, t1, anchor, x, dst, dst_stride, &rs);
+            xe.e0 += 8;
+            xe.e1 += 8;
+            xe.e2 += 8;
+        }
     }
     if (x < x1)
         lutsr_eclut_blocks_c(c, e, anchor, x, x1, dst, dst_stride);
@@ -276,6 +345,9 @@ void lutsr_eclut_init_x86(EclutContext *c, unsigned cpu_flags)
             }
         }
     }
+    /* Without memory for its LUT copy x2 stays C (the output is the same). */
+    if (s == 2 && !c->simd_lut && !x2_build_lut(c))
+        return;
     c->entries = entries_avx2;
     c->blocks = s == 2 ? blocks_x2_avx2 : s == 3 ? blocks_x3_avx2 : blocks_x4_avx2;
     c->impl = "avx2";
