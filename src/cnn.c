@@ -30,6 +30,11 @@
  * Arithmetic: float32, each sum in the order docs/cnn.md states (input
  * channel, then kernel row, then column; the bias added last), products
  * and sums rounded separately (no fused multiply-add).
+ *
+ * SIMD: init() picks c->dsp (cnn.h) from the context's capped CPU flags:
+ * CONV / DECONV on LR and HR planes (G-space ones stay here), PRELU and
+ * the output conversion. The CONV / DECONV versions may reorder and fuse
+ * (docs/cnn.md, "Precision"); the element-wise ones are bit-exact.
  */
 #include <limits.h>
 #include <math.h>
@@ -46,9 +51,6 @@
 #elif defined(__GNUC__)
 #pragma GCC optimize("fp-contract=off")
 #endif
-
-/* Columns a convolution reads beyond each edge (all zero). */
-#define CNN_HALO_X (LUTSR_CNN_MAX_KERNEL / 2)
 
 /* Height and width of each space for one plane. */
 typedef struct Dims { int h[3], w[3]; } Dims;
@@ -79,16 +81,11 @@ static int cols_of(int w, ptrdiff_t pitch)
     return pitch > 1 ? (int)round16((size_t)w) : w;
 }
 
-/* Rows [r0, ...) of a buffer, channel rows interleaved per image row. */
-typedef struct View {
-    float *p;
-    int r0, c;
-    ptrdiff_t pitch;
-} View;
+typedef CnnView View;
 
 static inline float *vrow(const View *v, int y, int ch)
 {
-    return v->p + ((ptrdiff_t)(y - v->r0) * v->c + ch) * v->pitch;
+    return cnn_vrow(v, y, ch);
 }
 
 static int floor_div(int a, int b)
@@ -248,8 +245,8 @@ static inline void bias_row(float *restrict dst, const float *restrict acc, floa
         dst[x] = b + acc[x];
 }
 
-static void conv(const LutsrCnnLayer *l, const View *in, const View *out, int h, int w,
-                 int y0, int y1, float *restrict acc)
+void lutsr_cnn_conv_c(const LutsrCnnLayer *l, const View *in, const View *out, int h, int w,
+                      int y0, int y1, float *restrict acc)
 {
     const int k = l->p[0], r = k / 2, nc = l->c_in, n = cols_of(w, out->pitch);
     for (int y = y0; y < y1; y++)
@@ -276,8 +273,8 @@ static void conv(const LutsrCnnLayer *l, const View *in, const View *out, int h,
  * its own contiguous row acc[p] (q = 0 .. w_in-1) keeps the per-pixel
  * order c, u, v and makes the inner loop a plain mac_row(); the phases are
  * interleaved into the output row at the end. */
-static void deconv(const LutsrCnnLayer *l, const View *in, const View *out, int h_in, int w_in,
-                   int y0, int y1, float *restrict acc)
+void lutsr_cnn_deconv_c(const LutsrCnnLayer *l, const View *in, const View *out, int h_in, int w_in,
+                        int y0, int y1, float *restrict acc)
 {
     const int k = l->p[0], s = l->p[1], pad = l->p[2], nc = l->c_in, no = l->c_out;
     const size_t stride = round16((size_t)w_in) + 16; /* per phase: room for a last block of 16 */
@@ -308,6 +305,77 @@ static void deconv(const LutsrCnnLayer *l, const View *in, const View *out, int 
         }
 }
 
+/* Element-wise rows, restrict and in blocks of 16 like mac_row() so the
+ * compiler vectorises them at -O2 (the ops are exact: any width gives the
+ * same bits). The executor never runs a layer in place. */
+static void relu_row(float *restrict dst, const float *restrict a, int n)
+{
+    int x = 0;
+    for (; x + 16 <= n; x += 16)
+        for (int i = 0; i < 16; i++)
+            dst[x + i] = a[x + i] > 0.0f ? a[x + i] : 0.0f;
+    for (; x < n; x++)
+        dst[x] = a[x] > 0.0f ? a[x] : 0.0f;
+}
+
+/* (GCC does not vectorise this select; the SIMD versions have their own.) */
+static void prelu_row(float *restrict dst, const float *restrict a, float slope, int n)
+{
+    for (int x = 0; x < n; x++)
+        dst[x] = a[x] >= 0.0f ? a[x] : slope * a[x];
+}
+
+static void add_row(float *restrict dst, const float *restrict a, const float *restrict b, int n)
+{
+    int x = 0;
+    for (; x + 16 <= n; x += 16)
+        for (int i = 0; i < 16; i++)
+            dst[x + i] = a[x + i] + b[x + i];
+    for (; x < n; x++)
+        dst[x] = a[x] + b[x];
+}
+
+static void mul_row(float *restrict dst, const float *restrict a, const float *restrict b, int n)
+{
+    int x = 0;
+    for (; x + 16 <= n; x += 16)
+        for (int i = 0; i < 16; i++)
+            dst[x + i] = a[x + i] * b[x + i];
+    for (; x < n; x++)
+        dst[x] = a[x] * b[x];
+}
+
+static void scale_row(float *restrict dst, const float *restrict a, float g, int n)
+{
+    int x = 0;
+    for (; x + 16 <= n; x += 16)
+        for (int i = 0; i < 16; i++)
+            dst[x + i] = a[x + i] * g;
+    for (; x < n; x++)
+        dst[x] = a[x] * g;
+}
+
+/* dst = max(dst, a) as `a > dst ? a : dst`, or dst += a. */
+static void max_row(float *restrict dst, const float *restrict a, int n)
+{
+    int x = 0;
+    for (; x + 16 <= n; x += 16)
+        for (int i = 0; i < 16; i++)
+            dst[x + i] = a[x + i] > dst[x + i] ? a[x + i] : dst[x + i];
+    for (; x < n; x++)
+        dst[x] = a[x] > dst[x] ? a[x] : dst[x];
+}
+
+static void acc_row(float *restrict dst, const float *restrict a, int n)
+{
+    int x = 0;
+    for (; x + 16 <= n; x += 16)
+        for (int i = 0; i < 16; i++)
+            dst[x + i] += a[x + i];
+    for (; x < n; x++)
+        dst[x] += a[x];
+}
+
 static float sigmoidf(float x)
 {
     return 1.0f / (1.0f + expf(-x));
@@ -323,20 +391,12 @@ static void pointwise(const CnnContext *c, const LutsrCnnLayer *l, const View *i
         switch (l->op) {
         case LUTSR_CNN_RELU:
             for (int ch = 0; ch < no; ch++) {
-                const float *a = vrow(in, y, ch);
-                float *dst = vrow(out, y, ch);
-                for (int x = 0; x < w; x++)
-                    dst[x] = a[x] > 0.0f ? a[x] : 0.0f;
+                relu_row(vrow(out, y, ch), vrow(in, y, ch), w);
             }
             break;
         case LUTSR_CNN_PRELU:
-            for (int ch = 0; ch < no; ch++) {
-                const float *a = vrow(in, y, ch);
-                float *dst = vrow(out, y, ch);
-                const float slope = l->a[l->n_a == 1 ? 0 : ch];
-                for (int x = 0; x < w; x++)
-                    dst[x] = a[x] >= 0.0f ? a[x] : slope * a[x];
-            }
+            for (int ch = 0; ch < no; ch++)
+                c->dsp.prelu(vrow(out, y, ch), vrow(in, y, ch), l->a[l->n_a == 1 ? 0 : ch], w);
             break;
         case LUTSR_CNN_PIXEL_SHUFFLE: {
             const int r = l->p[0], i = y % r, wl = d->w[LUTSR_CNN_LR];
@@ -351,27 +411,17 @@ static void pointwise(const CnnContext *c, const LutsrCnnLayer *l, const View *i
             break;
         }
         case LUTSR_CNN_ADD:
-            for (int ch = 0; ch < no; ch++) {
-                const float *a = vrow(in, y, ch), *b = vrow(in1, y, ch);
-                float *dst = vrow(out, y, ch);
-                for (int x = 0; x < w; x++)
-                    dst[x] = a[x] + b[x];
-            }
+            for (int ch = 0; ch < no; ch++)
+                add_row(vrow(out, y, ch), vrow(in, y, ch), vrow(in1, y, ch), w);
             break;
         case LUTSR_CNN_MUL: {
             const int global = c->space[l->in1] == LUTSR_CNN_G;
             for (int ch = 0; ch < no; ch++) {
-                const float *a = vrow(in, y, ch);
-                float *dst = vrow(out, y, ch);
-                if (global) {
-                    const float g = vrow(in1, 0, ch)[0];
-                    for (int x = 0; x < w; x++)
-                        dst[x] = a[x] * g;
-                } else {
-                    const float *b = vrow(in1, y, l->c_in1 == 1 ? 0 : ch);
-                    for (int x = 0; x < w; x++)
-                        dst[x] = a[x] * b[x];
-                }
+                if (global)
+                    scale_row(vrow(out, y, ch), vrow(in, y, ch), vrow(in1, 0, ch)[0], w);
+                else
+                    mul_row(vrow(out, y, ch), vrow(in, y, ch),
+                            vrow(in1, y, l->c_in1 == 1 ? 0 : ch), w);
             }
             break;
         }
@@ -425,15 +475,8 @@ static void pointwise(const CnnContext *c, const LutsrCnnLayer *l, const View *i
             for (int g = 0; g < no; g++) {
                 float *dst = vrow(out, y, g);
                 memcpy(dst, vrow(in, y, g * n), (size_t)w * sizeof(float));
-                for (int j = 1; j < n; j++) {
-                    const float *a = vrow(in, y, g * n + j);
-                    if (is_max)
-                        for (int x = 0; x < w; x++)
-                            dst[x] = a[x] > dst[x] ? a[x] : dst[x];
-                    else
-                        for (int x = 0; x < w; x++)
-                            dst[x] += a[x];
-                }
+                for (int j = 1; j < n; j++)
+                    (is_max ? max_row : acc_row)(dst, vrow(in, y, g * n + j), w);
             }
             break;
         }
@@ -468,9 +511,10 @@ static void run_layer(const CnnContext *c, int i, const View v[], const Dims *d,
     const View *in = &v[l->in0], *in1 = l->in1 >= 0 ? &v[l->in1] : NULL, *out = &v[i + 1];
     const int sp = c->space[i + 1], sp_in = c->space[l->in0];
     if (l->op == LUTSR_CNN_CONV)
-        conv(l, in, out, d->h[sp_in], d->w[sp], y0, y1, tmp);
+        (sp == LUTSR_CNN_G ? lutsr_cnn_conv_c : c->dsp.conv)(l, in, out, d->h[sp_in], d->w[sp],
+                                                             y0, y1, tmp);
     else if (l->op == LUTSR_CNN_DECONV)
-        deconv(l, in, out, d->h[sp_in], d->w[sp_in], y0, y1, tmp);
+        c->dsp.deconv(l, in, out, d->h[sp_in], d->w[sp_in], y0, y1, tmp);
     else
         pointwise(c, l, in, in1, out, d, d->w[sp], y0, y1, tmp);
     if (sp != LUTSR_CNN_G)
@@ -670,10 +714,14 @@ static void get_stats(const CnnContext *cc, const LutsrPlane *src, const Dims *d
     pthread_mutex_unlock(&c->lock);
 }
 
-static uint8_t to_pixel(float v)
+/* clip(floor(255 v + 0.5), 0, 255): the conversion truncates, which is
+ * floor on (0, 255), without a libm call per pixel. */
+static void to_pixels(uint8_t *restrict dst, const float *restrict v, int n)
 {
-    const float t = floorf(255.0f * v + 0.5f);
-    return t >= 255.0f ? 255 : t > 0.0f ? (uint8_t)t : 0; /* NaN: 0 */
+    for (int x = 0; x < n; x++) {
+        const float t = 255.0f * v[x] + 0.5f;
+        dst[x] = t >= 255.0f ? 255 : t > 0.0f ? (uint8_t)t : 0; /* NaN: 0 */
+    }
 }
 
 static void cnn_rows(const void *priv, const LutsrPlane *src, int y0, int y1,
@@ -692,10 +740,8 @@ static void cnn_rows(const void *priv, const LutsrPlane *src, int y0, int y1,
         const int t1 = mini(y1, t0 + c->tile_rows);
         forward(NULL, c, src, &d, &lay, &sc, sc.g, NULL, t0, t1, v);
         for (int y = t0 * s; y < t1 * s; y++) {
-            const float *row = vrow(&v[L], y, 0);
-            uint8_t *out = dst + (ptrdiff_t)(y - y0 * s) * dst_stride;
-            for (int x = 0; x < d.w[LUTSR_CNN_HR]; x++)
-                out[x] = to_pixel(row[x]);
+            c->dsp.to_pixels(dst + (ptrdiff_t)(y - y0 * s) * dst_stride, vrow(&v[L], y, 0),
+                             d.w[LUTSR_CNN_HR]);
         }
     }
 }
@@ -708,6 +754,11 @@ static void cnn_row(const void *priv, const LutsrPlane *src, int y,
 
 /* ------------------------------------------------------------------------ */
 /* Set-up                                                                   */
+
+void lutsr_cnn_dsp_init_c(CnnDsp *dsp)
+{
+    *dsp = (CnnDsp){ lutsr_cnn_conv_c, lutsr_cnn_deconv_c, prelu_row, to_pixels, "c" };
+}
 
 static void cnn_uninit(void **priv)
 {
@@ -750,7 +801,6 @@ static int check_model(const struct LutsrModel *m)
 
 static int cnn_init(void **priv, const struct LutsrModel *m, unsigned cpu_flags)
 {
-    (void)cpu_flags;
     *priv = NULL;
     int ret = check_model(m);
     if (ret < 0)
@@ -762,6 +812,12 @@ static int cnn_init(void **priv, const struct LutsrModel *m, unsigned cpu_flags)
     c->layers = m->layers;
     c->n_layers = L;
     c->scale = m->scale;
+    lutsr_cnn_dsp_init_c(&c->dsp);
+#if HAVE_X86_SIMD
+    lutsr_cnn_dsp_init_x86(&c->dsp, cpu_flags);
+#else
+    (void)cpu_flags;
+#endif
     c->ch[0] = 1;
     c->space[0] = LUTSR_CNN_LR;
     uint8_t stats_mask[LUTSR_CNN_MAX_LAYERS] = { 0 };
@@ -805,7 +861,8 @@ static int cnn_init(void **priv, const struct LutsrModel *m, unsigned cpu_flags)
 
 static const char *cnn_impl_name(const void *priv)
 {
-    return priv ? "c" : "none";
+    const CnnContext *c = priv;
+    return c ? c->dsp.impl : "none";
 }
 
 const LutsrKernelOps lutsr_cnn_ops = {

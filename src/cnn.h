@@ -28,12 +28,67 @@
 #define CNN_PAD   16
 #define CNN_PAD_R 32
 
+/* Columns a convolution reads beyond each edge (all zero). */
+#define CNN_HALO_X (LUTSR_CNN_MAX_KERNEL / 2)
+
 #define CNN_MAX_BUFFERS (LUTSR_CNN_MAX_LAYERS + 1)
+
+/* Rows [r0, ...) of a buffer, channel rows interleaved per image row;
+ * column 0 of a row is 64-byte aligned in the executor's scratch. */
+typedef struct CnnView {
+    float *p;
+    int r0, c;
+    ptrdiff_t pitch;
+} CnnView;
+
+static inline float *cnn_vrow(const CnnView *v, int y, int ch)
+{
+    return v->p + ((ptrdiff_t)(y - v->r0) * v->c + ch) * v->pitch;
+}
+
+/* Layer functions on LR/HR rows [y0, y1) of `out` (never G buffers, whose
+ * rows have no padding). CONV: h = height of in's space, w = width of
+ * out's; it computes every column up to round16(w). DECONV: h, w = the LR
+ * input's size; it writes only the w * stride real columns. The padding
+ * of `in` reads as zero: CNN_HALO_X floats on the left, up to
+ * round16(w) + CNN_PAD_R on the right. tmp: scratch of the executor's
+ * tmp_floats() (the C versions' accumulator rows). */
+typedef void (*CnnLayerFn)(const LutsrCnnLayer *l, const CnnView *in, const CnnView *out,
+                           int h, int w, int y0, int y1, float *tmp);
+
+/* The C reference versions (cnn.c), also the checkasm reference. */
+void lutsr_cnn_conv_c(const LutsrCnnLayer *l, const CnnView *in, const CnnView *out,
+                      int h, int w, int y0, int y1, float *tmp);
+void lutsr_cnn_deconv_c(const LutsrCnnLayer *l, const CnnView *in, const CnnView *out,
+                        int h, int w, int y0, int y1, float *tmp);
+
+/* PRELU on one row of n values (dst != a). */
+typedef void (*CnnPreluFn)(float *dst, const float *a, float slope, int n);
+/* The output pixels of n values: clip(floor(255 v + 0.5), 0, 255), NaN 0. */
+typedef void (*CnnToPixelsFn)(uint8_t *dst, const float *v, int n);
+
+/* The versions a context runs, chosen at init from its capped CPU flags.
+ * Besides the convolutions, the two element-wise steps that showed in
+ * profiles (the others are vectorised by the compiler in cnn.c). */
+typedef struct CnnDsp {
+    CnnLayerFn conv, deconv;
+    CnnPreluFn prelu;
+    CnnToPixelsFn to_pixels;
+    const char *impl;       /* "c", "avx2" */
+} CnnDsp;
+
+/* All C versions. */
+void lutsr_cnn_dsp_init_c(CnnDsp *dsp);
+
+/* Points dsp at the best versions cpu_flags allow (leaves the C ones
+ * where there is none). */
+void lutsr_cnn_dsp_init_x86(CnnDsp *dsp, unsigned cpu_flags);
 
 typedef struct CnnContext {
     const LutsrCnnLayer *layers;    /* the model's (the model outlives us) */
     int n_layers, scale;
     int tile_rows;                  /* LR rows per tile */
+    CnnDsp dsp;
 
     /* Per buffer j (0 = input, j = output of layer j-1). */
     int ch[CNN_MAX_BUFFERS];

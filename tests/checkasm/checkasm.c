@@ -66,6 +66,7 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
     { "eclut",   checkasm_check_eclut },
     { "bicubic", checkasm_check_bicubic },
     { "mulut",   checkasm_check_mulut },
+    { "cnn",     checkasm_check_cnn },
 };
 
 int main(int argc, char **argv)

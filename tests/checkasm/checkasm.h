@@ -44,5 +44,6 @@ void checkasm_check_srlut(void);
 void checkasm_check_eclut(void);
 void checkasm_check_bicubic(void);
 void checkasm_check_mulut(void);
+void checkasm_check_cnn(void);
 
 #endif
