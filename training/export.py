@@ -17,7 +17,8 @@ except for the metadata's date):
         the last quick Set5 PSNR (Python) and the config name.
     write_model(pipe, meta, path)
         pipe.export() -> lsr_format.write() (or write_mulut() when the
-        export's LUT is a dict of tensors); the file is re-read and
+        export's LUT is a dict of tensors, write_cnn() for kind "cnn":
+        graph rows and float32 weights); the file is re-read and
         checked before it replaces `path`.
 """
 import argparse
@@ -32,7 +33,7 @@ import lsr_format  # noqa: E402
 
 def metadata(cfg, history, pipe, info):
     m = {
-        "arch": pipe.kind,
+        "arch": getattr(pipe, "arch", pipe.kind),
         "scale": pipe.scale,
         "config": cfg.get("name", "?"),
         "data": info.get("data", "?"),
@@ -44,6 +45,10 @@ def metadata(cfg, history, pipe, info):
         "git": info.get("git", "unknown"),
         "training_seconds": "%.0f" % sum(v.get("seconds", 0) for v in history.values()),
     }
+    if cfg.get("distill"):
+        d = cfg["distill"]
+        m["distill"] = "teacher %s, weight %s, stages %s" % (
+            d.get("teacher"), d.get("weight", 0.5), "+".join(d.get("stages", [])) or "first")
     if info.get("trained_on_cpu"):
         m["note"] = "trained on CPU"
     vals = [v["val"][-1][1] for n, _ in pipe.stages for v in [history.get(n, {})] if v.get("val")]
@@ -60,7 +65,12 @@ def write_model(pipe, meta, path):
     text = "".join("%s: %s\n" % (k, str(v).replace("\n", " ")) for k, v in meta.items())
     tmp = path + ".tmp"
     os.makedirs(os.path.dirname(os.path.abspath(path)) or ".", exist_ok=True)
-    if isinstance(lut, dict):  # mulut: params = stage rows, lut = {tensor name: int8 array}
+    if pipe.kind == "cnn":  # params = layer rows, lut = {tensor name: float32 array}
+        lsr_format.write_cnn(tmp, pipe.scale, params, lut, text)
+        back = lsr_format.read(tmp)
+        if any(back["tensors"][name][2] != v.astype("<f4").tobytes() for name, v in lut.items()):
+            raise RuntimeError("%s: weights read back differ" % tmp)
+    elif isinstance(lut, dict):  # mulut: params = stage rows, lut = {tensor name: int8 array}
         lsr_format.write_mulut(tmp, pipe.scale, params, lut, text)
         back = lsr_format.read(tmp)
         if any(back["tensors"][name][2] != v.tobytes() for name, v in lut.items()):

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Trains a LUT super-resolution model and exports it as a .lsr file.
+"""Trains a LUT or small-CNN super-resolution model and exports it as a .lsr file.
 
     /usr/bin/python3 training/train.py --config training/configs/srlut-x2.json \\
         [--out training/runs/NAME] [--resume] [--iters N] [--set KEY=VALUE ...]
@@ -45,6 +45,17 @@ any key, the value parsed as JSON when it parses, else taken as a string):
     stages: {NAME: {iters, lr, lr_end, schedule ("cosine" | "constant" | "step"),
                     warmup, weight_decay, loss ("mse" | "l1"), batch, patch}}
     checkpoint_every, log_every, val_every  (iterations; 0 disables val)
+    distill (optional): {"teacher": RUN_DIR | CHECKPOINT.pt | CNN_MODEL.lsr,
+            "weight": w (default 0.5), "stages": [names] (default: the first
+            training stage)}: adds w * mean |sr - teacher| / 255 to those
+            stages' loss. The teacher is a run folder / checkpoint of any kind
+            (its last trained stage's forward, e.g. a CNN or a fine-tuned LUT)
+            or a cnn .lsr run by cnn_export.run_graph; same scale as the
+            student. Works for every kind's training stages (CNN students;
+            SR-LUT / ECLUT / MuLUT network stages).
+
+Kinds: srlut.py, eclut.py, mulut.py (LUTs), cnn.py (eSR, ECBSR, FSRCNN,
+IMDN layer graphs; see cnn_models.py, cnn_export.py).
 """
 import argparse
 import copy
@@ -155,6 +166,50 @@ def device_name(dev):
                                     torch.get_num_threads())
 
 
+# ------------------------------------------------------------ distillation
+
+class Teacher:
+    """The distillation teacher of a config's "distill" (see the top)."""
+
+    def __init__(self, dc, student, device):
+        path = repo_path(str(dc["teacher"]))
+        self.weight = float(dc.get("weight", 0.5))
+        train_stages = [n for n, k in student.stages if k == "train"]
+        self.stages = list(dc.get("stages", train_stages[:1]))
+        bad = sorted(set(self.stages) - set(train_stages))
+        if bad:
+            raise SystemExit("distill: %s not training stages of %s (%s)" % (
+                ", ".join(bad), student.kind, ", ".join(train_stages)))
+        rng = torch.get_rng_state()  # building a teacher must not move the student's RNG
+        if path.endswith(".lsr"):
+            import cnn_export
+            try:
+                g = cnn_export.GraphModule(path)
+            except ValueError as e:
+                raise SystemExit("distill: %s (a LUT teacher is given as its run folder)" % e)
+            scale, what = g.s, "cnn graph, %d layers" % len(g.rows)
+            self.fn = lambda lr: torch.clamp(g(lr / 255.0) * 255.0, 0.0, 255.0)
+        else:
+            tp, st = export.load_pipeline(path, device)
+            done = st["stage_idx"] + (1 if st["it"] > 0 else 0)
+            names = [n for n, k in tp.stages[:done] if k == "train"]
+            if not names:
+                raise SystemExit("distill: %s has no trained stage yet" % path)
+            tname = names[-1]
+            scale = tp.scale
+            what = "%s %s, stage %s" % (getattr(tp, "arch", tp.kind), tp.kind, tname)
+            self.fn = lambda lr: tp.forward(tname, lr)
+        torch.set_rng_state(rng)
+        if scale != student.scale:
+            raise SystemExit("distill: the teacher is x%d, the student x%d" % (scale, student.scale))
+        self.desc = "teacher %s (%s), weight %g, stages %s" % (
+            os.path.relpath(path, ROOT), what, self.weight, "+".join(self.stages))
+
+    def __call__(self, lr):
+        with torch.no_grad():
+            return self.fn(lr)
+
+
 # ----------------------------------------------------------------- trainer
 
 class Stop(Exception):
@@ -170,6 +225,7 @@ class Trainer:
         if getattr(device, "type", device) == "cpu":
             lut_ops.keep_freed_memory()
         self.pipe = mod.make_pipeline(cfg, device)
+        self.teacher = Teacher(cfg["distill"], self.pipe, device) if cfg.get("distill") else None
         self.stage_idx, self.it = 0, 0
         self.sampler = None
         self.opt = None
@@ -302,6 +358,8 @@ class Trainer:
         ck, lg = int(self.cfg["checkpoint_every"]), max(1, int(self.cfg["log_every"]))
         ve = int(self.cfg["val_every"])
         win_loss, win_n, t_win, t_stage = 0.0, 0, time.time(), time.time()
+        teacher = self.teacher if self.teacher and name in self.teacher.stages else None
+        win_dist = 0.0
         sec0 = hist["seconds"]
         it0 = self.it
         while self.it < iters:
@@ -318,6 +376,10 @@ class Trainer:
             sr = self.pipe.forward(name, lr)
             d = (sr - hr) / 255.0
             loss = (d * d).mean() if loss_kind == "mse" else d.abs().mean()
+            if teacher is not None:
+                dist = (sr - teacher(lr)).abs().mean() / 255.0
+                loss = loss + teacher.weight * dist
+                win_dist += dist.detach()
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
             self.opt.step()
@@ -331,10 +393,11 @@ class Trainer:
                 now = time.time()
                 ips = win_n / max(1e-9, now - t_win)
                 done_rate = (self.it - it0) / max(1e-9, now - t_stage)
-                self.log("[%s] %d/%d loss %.6f lr %.3g %.2f it/s ETA %s" % (
+                self.log("[%s] %d/%d loss %.6f lr %.3g %.2f it/s ETA %s%s" % (
                     name, self.it, iters, float(win_loss) / win_n, lr_now, ips,
-                    fmt_time((iters - self.it) / max(1e-9, done_rate))))
-                win_loss, win_n, t_win = 0.0, 0, now
+                    fmt_time((iters - self.it) / max(1e-9, done_rate)),
+                    "" if teacher is None else ", distill L1 %.6f" % (float(win_dist) / win_n)))
+                win_loss, win_dist, win_n, t_win = 0.0, 0.0, 0, now
             if ve and (self.it % ve == 0 or self.it == iters):
                 p = self.validate(name)
                 if p is not None:
@@ -372,7 +435,7 @@ class Trainer:
 
 
 def main(argv):
-    ap = argparse.ArgumentParser(description="Train a LUT SR model and export it (.lsr).")
+    ap = argparse.ArgumentParser(description="Train a LUT or CNN SR model and export it (.lsr).")
     ap.add_argument("--config", required=True)
     ap.add_argument("--out", help="run folder (default training/runs/<config name>)")
     ap.add_argument("--resume", action="store_true", help="continue from RUN/ckpt.pt")
@@ -418,6 +481,8 @@ def main(argv):
         tr.log("train: %s (%s x%d) on %s, run folder %s, git %s" % (
             cfg["name"], cfg["kind"], cfg["scale"], tr.info["device"], os.path.relpath(out, ROOT),
             tr.info["git"]))
+        if tr.teacher:
+            tr.log("distill: %s" % tr.teacher.desc)
 
         # The first Ctrl-C / SIGTERM stops at the next iteration boundary
         # with a checkpoint; a second Ctrl-C interrupts at once.

@@ -1,0 +1,108 @@
+#!/bin/sh
+# Small-CNN training (kind "cnn": eSR-MAX/TM/TR/CNN, ECBSR, FSRCNN, IMDN) end
+# to end on a tiny generated data set (CPU):
+#  - cnn.py selftest: for every family and scale, random weights, the
+#    exported graph run in PyTorch equals the network (max |diff| < 1e-4),
+#    ECBSR re-parameterised into one 3x3 conv per block equals the
+#    multi-branch network (max |diff| < 1e-4; so does its training forward,
+#    which convolves with the branches' summed kernel), a 4-block IMDN is refused
+#    (64-layer limit);
+#  - train.py runs each family for 3 iterations and exports a .lsr; the C
+#    engine (`lutsr upscale`, --cpu none and auto) reproduces the PyTorch
+#    training-time network's output (ECBSR: the conv of its five branches'
+#    kernel, which the selftest checks against the five-branch form) within
+#    1 on every pixel, at most 1% of pixels different, on an image where
+#    PyTorch's output has at least 16 levels;
+#  - a run stopped and resumed exports the same weights; export.py from the
+#    checkpoint writes the same tensors as train.py;
+#  - distillation: a CNN student with a checkpoint teacher and one with a
+#    .lsr teacher train, log the distillation term, record it in the
+#    metadata and end with other weights than the same run without it; an
+#    SR-LUT student's network stage distils from a CNN checkpoint.
+. tests/cli/common.inc "$@"
+. tests/cli/training_common.inc
+need_torch
+
+tiny_cache "$T/c.npz"
+COMMON="--cache $T/c.npz --threads 2 --device cpu --set stages.net.iters=3 --set stages.net.warmup=0 --set stages.net.lr=0.01
+        --set data.batch=2 --set data.patch=12 --set val_every=0 --set log_every=1
+        --set checkpoint_every=0"
+
+# same_tensors A B: 0 when the two models' tensors are byte-identical.
+same_tensors() {
+    "$TPY" -c 'import sys; sys.path.insert(0, "training"); import lsr_format as f
+sys.exit(0 if f.read(sys.argv[1])["tensors"] == f.read(sys.argv[2])["tensors"] else 1)' "$1" "$2"
+}
+
+# Export and re-parameterisation, random weights.
+tpy training/cnn.py selftest
+grep -q 'selftest: all ok' "$T/tpy.out" || { cat "$T/tpy.out"; fail "cnn.py selftest"; }
+[ "$(grep -c 'ECBSR.*reparam max |diff| [0-9.e-]*$' "$T/tpy.out")" -eq 6 ] ||
+    { cat "$T/tpy.out"; fail "want 6 ECBSR re-parameterisation checks"; }
+grep -q 'imdn, 4 blocks: rejected' "$T/tpy.out" || fail "4-block IMDN not refused"
+
+# One short run per family (scales spread over 2, 3, 4).
+RUNS="esr-max:2 esr-tm:3 esr-tr:4 esr-cnn:2 ecbsr:2 ecbsr-m4c8:4 fsrcnn:3 imdn:2"
+for rs in $RUNS; do
+    r=${rs%:*} s=${rs#*:}
+    tpy training/train.py --config training/configs/$r-x$s.json $COMMON --out "$T/$r"
+    [ -f "$T/$r/cnn-x$s.lsr" ] || fail "$r: no model exported"
+    grep -q '\[net\] 3/3 loss [0-9.]* lr' "$T/tpy.out" || fail "$r: progress: $(cat "$T/tpy.out")"
+done
+ok info "$T/ecbsr/cnn-x2.lsr"
+for want in 'kind: cnn (layer graph, 14 layers' 'arch: ecbsr' 'network: ECBSR-M4C16' \
+            'reparameterised: ' 'iterations: net 3' 'note: trained on CPU'; do
+    grep -q "$want" "$T/ok.out" || fail "lutsr info lacks '$want': $(cat "$T/ok.out")"
+done
+ok info "$T/imdn/cnn-x2.lsr"
+grep -q 'kind: cnn (layer graph, 63 layers' "$T/ok.out" || fail "imdn: $(head -n 1 "$T/ok.out")"
+
+# C engine vs the PyTorch network on a structured 41x29 image.
+"$TPY" -c 'import sys; sys.path.insert(0, "training"); import numpy as np, data
+data._synthetic_image(np.random.default_rng(3), 29, 41).tofile(sys.argv[1])' "$T/in.raw"
+DIRS=$(for rs in $RUNS; do printf '%s ' "$T/${rs%:*}"; done)
+tpy training/cnn.py infer-runs --size 41x29 "$T/in.raw" $DIRS
+PAIRS=
+for rs in $RUNS; do
+    d="$T/${rs%:*}"
+    for cpu in none auto; do
+        ok upscale -q -m "$d/cnn-x${rs#*:}.lsr" -i "$T/in.raw" -o "$d/c-$cpu.raw" --size 41x29 \
+            --cpu $cpu --threads 2
+        PAIRS="$PAIRS $d/torch.raw $d/c-$cpu.raw"
+    done
+done
+tpy training/cnn.py compare --min-levels 16 $PAIRS
+cat "$T/tpy.out"
+
+# Stop after 2 iterations, resume: the same weights; export.py agrees.
+tpy training/train.py --config training/configs/ecbsr-x2.json $COMMON --out "$T/b" --stop-after 2
+grep -q 'stopped at stage 0 (net) iteration 2' "$T/tpy.out" || fail "stop: $(tail -n 2 "$T/tpy.out")"
+tpy training/train.py --config training/configs/ecbsr-x2.json $COMMON --out "$T/b" --resume
+same_tensors "$T/ecbsr/cnn-x2.lsr" "$T/b/cnn-x2.lsr" || fail "resumed run's weights differ"
+tpy training/export.py "$T/ecbsr" -o "$T/exp.lsr"
+same_tensors "$T/ecbsr/cnn-x2.lsr" "$T/exp.lsr" || fail "export.py weights differ from train.py's"
+
+# Distillation: checkpoint teacher (ECBSR x2) for eSR-MAX x2 ...
+tpy training/train.py --config training/configs/esr-max-x2.json $COMMON --out "$T/d1" \
+    --set distill.teacher="$T/ecbsr" --set distill.weight=0.5
+grep -q 'distill: teacher .* (ecbsr cnn, stage net), weight 0.5, stages net' "$T/tpy.out" ||
+    fail "distill: $(cat "$T/tpy.out")"
+grep -q '\[net\] 3/3 loss .*, distill L1 0\.[0-9]*[1-9]' "$T/tpy.out" || fail "distill term: $(cat "$T/tpy.out")"
+same_tensors "$T/esr-max/cnn-x2.lsr" "$T/d1/cnn-x2.lsr" && fail "distillation changed nothing"
+ok info "$T/d1/cnn-x2.lsr"
+grep -q 'distill: teacher .*ecbsr, weight 0.5' "$T/ok.out" || fail "metadata: $(cat "$T/ok.out")"
+# ... a .lsr teacher (the eSR-TM x3 export) for FSRCNN x3 ...
+tpy training/train.py --config training/configs/fsrcnn-x3.json $COMMON --out "$T/d2" \
+    --set distill.teacher="$T/esr-tm/cnn-x3.lsr" --set distill.weight=1
+grep -q 'distill: teacher .* (cnn graph, 7 layers), weight 1' "$T/tpy.out" || fail "distill: $(cat "$T/tpy.out")"
+same_tensors "$T/fsrcnn/cnn-x3.lsr" "$T/d2/cnn-x3.lsr" && fail ".lsr distillation changed nothing"
+# ... a scale mismatch is refused, and an SR-LUT student's network stage.
+OMP_NUM_THREADS=2 $TPY training/train.py --config training/configs/esr-max-x3.json $COMMON --out "$T/d3" \
+    --set distill.teacher="$T/ecbsr" > "$T/mis.txt" 2>&1 && fail "x2 teacher for an x3 student accepted"
+grep -q 'teacher is x2, the student x3' "$T/mis.txt" || fail "$(cat "$T/mis.txt")"
+tpy training/train.py --config training/configs/srlut-x2.json $COMMON --out "$T/d4" \
+    --set stages.finetune.iters=1 --set distill.teacher="$T/ecbsr"
+grep -q '\[net\] 3/3 loss .*, distill L1 0\.[0-9]*[1-9]' "$T/tpy.out" || fail "srlut distill: $(cat "$T/tpy.out")"
+grep -q '\[finetune\] 1/1 loss [0-9.]* lr [^,]*$' "$T/tpy.out" || fail "finetune distilled: $(cat "$T/tpy.out")"
+[ -f "$T/d4/srlut-x2.lsr" ] || fail "srlut student: no model"
+exit 0
