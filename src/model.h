@@ -15,7 +15,7 @@
 #define LUTSR_MODEL_VERSION_MINOR 0
 #define LUTSR_MODEL_HEADER_SIZE  64
 #define LUTSR_MODEL_TENSOR_SIZE  64
-#define LUTSR_MODEL_MAX_TENSORS  256  /* a 64-layer CNN needs up to 193 */
+#define LUTSR_MODEL_MAX_TENSORS  512  /* a 128-layer CNN needs up to 385 */
 #define LUTSR_MODEL_MAX_META     (1u << 20)
 /* Room for the largest valid model, SR-LUT interval_bits 2 x4 (65^4 x 16
  * bytes = 285.6 MB); checked before anything is allocated. */
@@ -53,7 +53,7 @@ typedef struct LutsrMulutStage {
 } LutsrMulutStage;
 
 /* CNN layer graph (docs/cnn.md). */
-#define LUTSR_CNN_MAX_LAYERS   64
+#define LUTSR_CNN_MAX_LAYERS   128
 #define LUTSR_CNN_MAX_CHANNELS 256
 #define LUTSR_CNN_MAX_KERNEL   9
 #define LUTSR_CNN_MAX_WEIGHTS  (16u << 20)

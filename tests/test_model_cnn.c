@@ -45,8 +45,8 @@ static uint8_t *tw_build(int scale, const int32_t params[4], const TT *t, unsign
                          const char *meta, size_t *size)
 {
     size_t ms = strlen(meta);
-    uint64_t off = align64(64 + 64 * (uint64_t)n + ms), end = off, offs[256];
-    REQUIRE(n <= 256);
+    uint64_t off = align64(64 + 64 * (uint64_t)n + ms), end = off, offs[512];
+    REQUIRE(n <= 512);
     for (unsigned i = 0; i < n; i++) {
         offs[i] = off;
         end = off + t[i].nbytes;
@@ -177,10 +177,10 @@ static void same_model(const LutsrModel *a, const LutsrModel *b)
  * copy, so ASan sees any overread), compare, re-serialise. */
 static void round_trip(const LutsrModel *m)
 {
-    uint8_t *bytes, *again, graph_le[64 * 32];
+    uint8_t *bytes, *again, graph_le[128 * 32];
     size_t size, size2, tw_size;
     REQUIRE_OK(lutsr_model_serialize(m, &bytes, &size));
-    TT t[256];
+    TT t[512];
     unsigned n = tw_tensors(m, t, graph_le);
     const int32_t params[4] = { m->n_layers, 0, 0, 0 };
     uint8_t *tw = tw_build(m->scale, params, t, n, "arch: test\n", &tw_size);
@@ -557,7 +557,7 @@ static void test_graph_errors(void)
 static const Row base_g[] = { { CONV, 0, -1, 4, 3, 0, 0, 0 }, { PRELU, 1, -1, 4, 0, 0, 0, 0 },
                               { CONV, 2, -1, 4, 3, 0, 0, 0 }, { PS, 3, -1, 1, 2, 0, 0, 0 } };
 
-typedef struct Base { LutsrModel *m; TT t[256]; unsigned n; uint8_t graph_le[64 * 32]; } Base;
+typedef struct Base { LutsrModel *m; TT t[512]; unsigned n; uint8_t graph_le[128 * 32]; } Base;
 
 static void tensor_err(const Base *b, const TT *t, unsigned n, const int32_t params[4], int code,
                        const char *what, int line)
@@ -569,7 +569,7 @@ static void tensor_err(const Base *b, const TT *t, unsigned n, const int32_t par
     free(f);
 }
 
-#define TENSOR_ERR(code, what, ...) do { TT t_[256]; memcpy(t_, b.t, sizeof(t_)); unsigned n_ = b.n; \
+#define TENSOR_ERR(code, what, ...) do { TT t_[512]; memcpy(t_, b.t, sizeof(t_)); unsigned n_ = b.n; \
     const int32_t *params_ = NULL; __VA_ARGS__; tensor_err(&b, t_, n_, params_, code, what, __LINE__); } while (0)
 
 static void test_tensor_errors(void)
@@ -598,10 +598,10 @@ static void test_tensor_errors(void)
         free(f);
     }
     /* header: L out of range, params[1..3] non-zero */
-    TENSOR_ERR(LUTSR_ERR_MODEL_RANGE, "number of layers (params[0]) is 0, expected 1..64",
+    TENSOR_ERR(LUTSR_ERR_MODEL_RANGE, "number of layers (params[0]) is 0, expected 1..128",
                params_ = (const int32_t[4]){ 0, 0, 0, 0 });
-    TENSOR_ERR(LUTSR_ERR_MODEL_RANGE, "number of layers (params[0]) is 65, expected 1..64",
-               params_ = (const int32_t[4]){ 65, 0, 0, 0 });
+    TENSOR_ERR(LUTSR_ERR_MODEL_RANGE, "number of layers (params[0]) is 129, expected 1..128",
+               params_ = (const int32_t[4]){ 129, 0, 0, 0 });
     TENSOR_ERR(LUTSR_ERR_MODEL_RANGE, "number of layers (params[0]) is -1",
                params_ = (const int32_t[4]){ -1, 0, 0, 0 });
     TENSOR_ERR(LUTSR_ERR_MODEL_RANGE, "params[2] is 5, expected 0 (unused by kind 16)",
@@ -666,7 +666,7 @@ static void test_tensor_errors(void)
     TENSOR_ERR(LUTSR_ERR_MODEL_RANGE, "layer 2 (conv): b2[2] is inf (weights must be finite)", t_[5].data = inf_b);
     TENSOR_ERR(LUTSR_ERR_MODEL_RANGE, "layer 1 (prelu): a1[0] is -inf", t_[3].data = minf_a);
     {   /* huge but finite values are fine */
-        TT t[256];
+        TT t[512];
         memcpy(t, b.t, sizeof(t));
         t[4].data = big_w;
         size_t size;
@@ -680,7 +680,7 @@ static void test_tensor_errors(void)
     }
     /* a graph error is reported before any weight problem */
     {
-        TT t[256];
+        TT t[512];
         memcpy(t, b.t, sizeof(t));
         uint8_t le[4 * 32];
         memcpy(le, b.graph_le, sizeof(le));

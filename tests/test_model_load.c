@@ -412,8 +412,8 @@ static void test_corrupt_header(void)
     }
 
     CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "header_size is 128, expected 64", put32(p + H_HSIZE, 128));
-    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "n_tensors is 0, expected 1..256", put32(p + H_NT, 0));
-    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "n_tensors is 257, expected 1..256", put32(p + H_NT, 257));
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "n_tensors is 0, expected 1..512", put32(p + H_NT, 0));
+    CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "n_tensors is 513, expected 1..512", put32(p + H_NT, 513));
     CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "meta_size is 1048577, expected at most 1048576",
             put32(p + H_META, (1u << 20) + 1));
     CORRUPT(base, LUTSR_ERR_MODEL_RANGE, "meta_size", put32(p + H_META, 0xffffffff));

@@ -263,13 +263,13 @@ def cmd_selftest(a):
                 sum(w.size for w in weights.values()),
                 cnn_export.macs_per_lr_pixel(rows, weights, s), d, extra, "" if ok else "  FAIL"))
             bad += not ok
-    # The format's 64-layer limit: IMDN with 4 or more blocks cannot ship.
+    # The format's 128-layer limit: IMDN with 7 or more blocks cannot ship.
     try:
-        cnn_export.to_graph(cm.build("imdn", 2, blocks=4))
-        print("FAIL: a 4-block IMDN was accepted")
+        cnn_export.to_graph(cm.build("imdn", 2, blocks=7))
+        print("FAIL: a 7-block IMDN was accepted")
         bad += 1
     except ValueError as e:
-        print("imdn, 4 blocks: rejected (%s)" % e)
+        print("imdn, 7 blocks: rejected (%s)" % e)
     print("selftest: %s" % ("all ok" if not bad else "%d FAILED" % bad))
     return 1 if bad else 0
 

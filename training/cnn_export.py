@@ -11,10 +11,9 @@ docs/cnn.md), and a PyTorch executor for such graphs.
                                        engine computes, before its rounding
     load_graph(path) -> (scale, rows, weights)
 
-Layer counts (the format allows 64 layers and 256 tensors):
+Layer counts (the format allows 128 layers and 512 tensors):
   eSR-MAX 3, eSR-TM 7, eSR-TR 9, eSR-CNN 2*layers + 9, ECBSR-M<m> 2m + 6,
-  FSRCNN-m<m> 2m + 7, IMDN 19*blocks + 6 (so at most 3 blocks; 6 would be
-  120). IMDN's channel splits are exported without SLICE layers: each
+  FSRCNN-m<m> 2m + 7, IMDN 19*blocks + 6 (so at most 6 blocks: 120). IMDN's channel splits are exported without SLICE layers: each
   refinement conv reads the whole previous output with zero weights on the
   distilled channels, and the attention/fusion read a concatenation of the
   three full outputs and the last conv's with zero weights on everything

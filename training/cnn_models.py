@@ -316,7 +316,7 @@ class IMDN(nn.Module):
     outputs + LeakyReLU, 3x3 conv, plus the first features, 3x3 conv to
     s*s channels, pixel shuffle."""
 
-    def __init__(self, scale, c=24, blocks=3, cca_reduction=16):
+    def __init__(self, scale, c=24, blocks=6, cca_reduction=16):
         super().__init__()
         if c % 4:
             raise ValueError("IMDN channels must be a multiple of 4, got %d" % c)
@@ -360,7 +360,7 @@ def build(arch, scale, **p):
     if arch == "fsrcnn":
         return FSRCNN(scale, **take(d=56, s=12, m=4))
     if arch == "imdn":
-        return IMDN(scale, **take(c=24, blocks=3, cca_reduction=16))
+        return IMDN(scale, **take(c=24, blocks=6, cca_reduction=16))
     raise ValueError("model arch %r: expected one of %s" % (arch, ", ".join(ARCHS)))
 
 

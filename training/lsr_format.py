@@ -30,7 +30,7 @@ VERSION_MINOR = 0
 HEADER_SIZE = 64
 TENSOR_SIZE = 64
 DATA_ALIGN = 64
-MAX_TENSORS = 256
+MAX_TENSORS = 512
 MAX_META = 1 << 20
 MAX_FILE = 512 << 20
 MAX_OUT_SHIFT = 24
@@ -203,7 +203,7 @@ def write_mulut(path, scale, stages, luts, metadata=""):
 CNN_OPS = {"conv": 1, "deconv": 2, "relu": 3, "prelu": 4, "pixel_shuffle": 5, "add": 6, "mul": 7,
            "concat": 8, "slice": 9, "sigmoid": 10, "softmax": 11, "group_sum": 12, "group_max": 13,
            "mean_std": 14, "repeat": 15}
-CNN_MAX_LAYERS = 64
+CNN_MAX_LAYERS = 128
 
 
 def cnn_tensors(scale, graph_rows, weights):
