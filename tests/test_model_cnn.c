@@ -760,7 +760,7 @@ static void test_limits(void)
     REQUIRE_CMP(lutsr_model_alloc_cnn(NULL, 2, 1, one, NULL), ==, LUTSR_ERR_INVALID_ARG);
     REQUIRE_CMP(lutsr_model_alloc_cnn(&m, 5, 1, one, NULL), ==, LUTSR_ERR_UNSUPPORTED_SCALE);
     REQUIRE_CMP(lutsr_model_alloc_cnn(&m, 2, 0, one, NULL), ==, LUTSR_ERR_MODEL_RANGE);
-    REQUIRE_CMP(lutsr_model_alloc_cnn(&m, 2, 65, one, NULL), ==, LUTSR_ERR_MODEL_RANGE);
+    REQUIRE_CMP(lutsr_model_alloc_cnn(&m, 2, 129, one, NULL), ==, LUTSR_ERR_MODEL_RANGE);
     REQUIRE_CMP(lutsr_model_alloc_cnn(&m, 2, 1, NULL, NULL), ==, LUTSR_ERR_MODEL_RANGE);
     REQUIRE_CMP(lutsr_model_alloc_cnn(&m, 2, 1, one, "bad \xff utf-8"), ==, LUTSR_ERR_MODEL_RANGE);
     /* a hand-edited model is refused by serialize rather than written */
