@@ -737,6 +737,20 @@ static struct LutsrModel *model_new(const void *meta, size_t meta_size)
     return m;
 }
 
+/* model_new() for the in-memory allocators: metadata (NULL = none) must be
+ * valid UTF-8 within the file format's size limit. */
+static int model_new_checked(struct LutsrModel **out, const char *metadata)
+{
+    if (!metadata)
+        metadata = "";
+    size_t meta_size = strlen(metadata);
+    if (meta_size > LUTSR_MODEL_MAX_META ||
+        utf8_invalid_at((const uint8_t *)metadata, meta_size) != meta_size)
+        return LUTSR_ERR_MODEL_RANGE;
+    *out = model_new(metadata, meta_size);
+    return *out ? 0 : LUTSR_ERR_NOMEM;
+}
+
 void lutsr_model_close(LutsrModel **pm)
 {
     if (!pm || !*pm)
@@ -887,16 +901,10 @@ int lutsr_model_alloc(struct LutsrModel **out, LutsrModelKind kind, int scale,
         return LUTSR_ERR_MODEL_RANGE;
     if (out_shift < 0 || out_shift > LUTSR_MAX_OUT_SHIFT)
         return LUTSR_ERR_MODEL_RANGE;
-    if (!metadata)
-        metadata = "";
-    size_t meta_size = strlen(metadata);
-    if (meta_size > LUTSR_MODEL_MAX_META ||
-        utf8_invalid_at((const uint8_t *)metadata, meta_size) != meta_size)
-        return LUTSR_ERR_MODEL_RANGE;
-
-    struct LutsrModel *m = model_new(metadata, meta_size);
-    if (!m)
-        return LUTSR_ERR_NOMEM;
+    struct LutsrModel *m;
+    int rn = model_new_checked(&m, metadata);
+    if (rn < 0)
+        return rn;
     m->kind = kind;
     m->scale = scale;
     m->interval_bits = kind == LUTSR_MODEL_SRLUT ? interval_bits : 0;
@@ -940,16 +948,10 @@ int lutsr_model_alloc_mulut(struct LutsrModel **out, int scale, int n_stages,
         for (int k = 0; k < 4; k++)
             rows[t][k] = (int)row[k];
     }
-    if (!metadata)
-        metadata = "";
-    size_t meta_size = strlen(metadata);
-    if (meta_size > LUTSR_MODEL_MAX_META ||
-        utf8_invalid_at((const uint8_t *)metadata, meta_size) != meta_size)
-        return LUTSR_ERR_MODEL_RANGE;
-
-    struct LutsrModel *m = model_new(metadata, meta_size);
-    if (!m)
-        return LUTSR_ERR_NOMEM;
+    struct LutsrModel *m;
+    int rn = model_new_checked(&m, metadata);
+    if (rn < 0)
+        return rn;
     m->kind = LUTSR_MODEL_MULUT;
     m->scale = scale;
     m->n_stages = n_stages;
@@ -1002,16 +1004,10 @@ int lutsr_model_alloc_cnn(struct LutsrModel **out, int scale, int n_layers,
     if (lutsr_cnn_tensor_count(layers, n_layers) > LUTSR_MODEL_MAX_TENSORS ||
         lutsr_cnn_weight_count(layers, n_layers) > LUTSR_CNN_MAX_WEIGHTS)
         return LUTSR_ERR_MODEL_RANGE;
-    if (!metadata)
-        metadata = "";
-    size_t meta_size = strlen(metadata);
-    if (meta_size > LUTSR_MODEL_MAX_META ||
-        utf8_invalid_at((const uint8_t *)metadata, meta_size) != meta_size)
-        return LUTSR_ERR_MODEL_RANGE;
-
-    struct LutsrModel *m = model_new(metadata, meta_size);
-    if (!m)
-        return LUTSR_ERR_NOMEM;
+    struct LutsrModel *m;
+    int rn = model_new_checked(&m, metadata);
+    if (rn < 0)
+        return rn;
     m->kind = LUTSR_MODEL_CNN;
     m->scale = scale;
     m->n_layers = n_layers;
@@ -1127,7 +1123,7 @@ int lutsr_model_serialize(const struct LutsrModel *m, uint8_t **out, size_t *out
         return LUTSR_ERR_MODEL_RANGE;
 
     /* Canonical layout: the tensors in order, each at the next 64-byte
-     * boundary after the metadata; the last one ends the file. At most 64
+     * boundary after the metadata; the last one ends the file. At most 512
      * tensors of at most 286 MB each: the 64-bit sums cannot wrap, and the
      * total is checked against the file limit. */
     OutTensor t[LUTSR_MODEL_MAX_TENSORS];
