@@ -33,6 +33,7 @@
 #include "mem.h"
 #include "mulut.h"
 #include "x86/lut4d_avx2.h"
+#include "x86/lut4d_table.h"
 
 #define CHUNK_BLOCKS 4
 
@@ -290,76 +291,18 @@ static void row_x4_avx2(const MulutStageCtx *st, const uint8_t *const rows[5], i
 
 /* ------------------------------------------------------------------ init */
 
-/* Largest private table built per pattern (as for SR-LUT): only k = 2
- * goes past it. */
-#define MAX_TABLE ((size_t)64 << 20)
-
-/* The private table of one pattern's LUT (n samples per axis, nv values
- * per entry) with `stride` bytes per entry (per cell for the cube table);
- * layouts at the top of this file. */
-static int8_t *build_table(const int8_t *lut, size_t n, size_t nv, int stride)
-{
-    const size_t entries = nv == 1 ? (n - 1) * (n - 1) * (n - 1) * (n - 1) : n * n * n * n;
-    int8_t *t = lutsr_alloc_aligned(entries * (size_t)stride);
-    if (!t)
-        return NULL;
-    if (nv == 1) { /* the cube table */
-        size_t corner[16];
-        for (int j = 0; j < 16; j++)
-            corner[j] = (size_t)(j >> 3 & 1) * n * n * n + (size_t)(j >> 2 & 1) * n * n +
-                        (size_t)(j >> 1 & 1) * n + (size_t)(j & 1);
-        int8_t *o = t;
-        for (size_t a = 0; a + 1 < n; a++)
-            for (size_t b = 0; b + 1 < n; b++)
-                for (size_t c = 0; c + 1 < n; c++)
-                    for (size_t d = 0; d + 1 < n; d++, o += 16) {
-                        const size_t e = ((a * n + b) * n + c) * n + d;
-                        for (int j = 0; j < 16; j++)
-                            o[j] = lut[e + corner[j]];
-                    }
-        return t;
-    }
-    memset(t, 0, entries * (size_t)stride);
-    const size_t span = n * n * n + n * n + n + 1;
-    for (size_t e = 0; e < entries; e++)
-        for (size_t v = 0; v < nv; v++) {
-            t[e * stride + v] = lut[e * nv + v];
-            if (nv == 4 && e + span < entries) /* x2 pair table */
-                t[e * stride + 4 + v] = lut[(e + span) * nv + v];
-        }
-    return t;
-}
-
 int lutsr_mulut_init_stage_x86(MulutStageCtx *st, unsigned cpu_flags)
 {
     if (!(cpu_flags & LUTSR_CPU_FLAG_AVX2))
         return 0;
-    const size_t n = (size_t)st->lut_side, entries = n * n * n * n;
-    int stride;
+    const size_t n = (size_t)st->lut_side;
+    const int stride = lutsr_lut4d_stride(st->scale, n);
     MulutRowFn fn;
-    switch (st->scale) {
-    case 1:
-        if ((n - 1) * (n - 1) * (n - 1) * (n - 1) * 16 > MAX_TABLE)
-            return 0;
-        stride = 16;
-        fn = row_x1_avx2;
-        break;
-    case 2:
-        if (entries * 8 <= MAX_TABLE) {
-            stride = 8;
-            fn = row_x2_paired_avx2;
-        } else {
-            stride = 4;
-            fn = row_x2_avx2;
-        }
-        break;
-    case 3:
-        if (entries * 16 > MAX_TABLE)
-            return 0;
-        stride = 16;
-        fn = row_x3_avx2;
-        break;
-    case 4: stride = 16; fn = row_x4_avx2; break;
+    switch (stride ? st->scale : 0) {
+    case 1: fn = row_x1_avx2; break;
+    case 2: fn = stride == 8 ? row_x2_paired_avx2 : row_x2_avx2; break;
+    case 3: fn = row_x3_avx2; break;
+    case 4: fn = row_x4_avx2; break;
     default: return 0;
     }
     for (int i = 0; i < st->n_patterns; i++) {
@@ -367,7 +310,7 @@ int lutsr_mulut_init_stage_x86(MulutStageCtx *st, unsigned cpu_flags)
             st->simd_lut[i] = st->lut[i];
             continue;
         }
-        int8_t *t = build_table(st->lut[i], n, (size_t)st->lut_values, stride);
+        int8_t *t = lutsr_lut4d_build_table(st->lut[i], n, (size_t)st->lut_values, stride);
         if (!t)
             return LUTSR_ERR_NOMEM;
         st->simd_lut_buf[i] = t;

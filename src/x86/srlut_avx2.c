@@ -17,6 +17,7 @@
 #include "mem.h"
 #include "srlut.h"
 #include "x86/lut4d_avx2.h"
+#include "x86/lut4d_table.h"
 
 #define CHUNK_BLOCKS 4
 
@@ -102,51 +103,25 @@ static void row_x4_avx2(const SrlutContext *c, const uint8_t *const rows[3],
 
 /* ------------------------------------------------------------------ init */
 
-/* Largest private table built. Only k = 2 goes past it: there x2 reads
- * the model's LUT directly (the pair table would be 143 MB) and x3 stays
- * on C (the padded copy would be 285 MB, for a model nobody ships). */
-#define MAX_TABLE ((size_t)64 << 20)
-
 int lutsr_srlut_init_x86(SrlutContext *c, unsigned cpu_flags)
 {
     if (!(cpu_flags & LUTSR_CPU_FLAG_AVX2))
         return 0;
-    const size_t n = (size_t)c->lut_side, entries = n * n * n * n;
-    const size_t nv = (size_t)c->lut_values;
-    int stride = 0;
-    SrlutRowFn fn = NULL;
-    switch (c->scale) {
-    case 2:
-        if (entries * 8 <= MAX_TABLE) {
-            stride = 8;
-            fn = row_x2_paired_avx2;
-        } else {
-            stride = 4;
-            fn = row_x2_avx2;
-        }
-        break;
-    case 3:
-        if (entries * 16 > MAX_TABLE)
-            return 0;
-        stride = 16;
-        fn = row_x3_avx2;
-        break;
-    case 4: stride = 16; fn = row_x4_avx2; break;
+    const size_t n = (size_t)c->lut_side, nv = (size_t)c->lut_values;
+    const int stride = lutsr_lut4d_stride(c->scale, n);
+    SrlutRowFn fn;
+    switch (stride ? c->scale : 0) {
+    case 2: fn = stride == 8 ? row_x2_paired_avx2 : row_x2_avx2; break;
+    case 3: fn = row_x3_avx2; break;
+    case 4: fn = row_x4_avx2; break;
     default: return 0;
     }
     if ((size_t)stride == nv) {
         c->simd_lut = c->lut;
     } else {
-        int8_t *t = lutsr_alloc_aligned(entries * (size_t)stride);
+        int8_t *t = lutsr_lut4d_build_table(c->lut, n, nv, stride);
         if (!t)
             return LUTSR_ERR_NOMEM;
-        memset(t, 0, entries * (size_t)stride);
-        const size_t span = n * n * n + n * n + n + 1;
-        for (size_t e = 0; e < entries; e++) {
-            memcpy(t + e * stride, c->lut + e * nv, nv);
-            if (c->scale == 2 && e + span < entries)
-                memcpy(t + e * stride + 4, c->lut + (e + span) * nv, 4);
-        }
         c->simd_lut_buf = t;
         c->simd_lut = t;
     }
