@@ -47,8 +47,9 @@ any key, the value parsed as JSON when it parses, else taken as a string):
     checkpoint_every, log_every, val_every  (iterations; 0 disables val)
     distill (optional): {"teacher": RUN_DIR | CHECKPOINT.pt | CNN_MODEL.lsr,
             "weight": w (default 0.5), "stages": [names] (default: the first
-            training stage)}: adds w * mean |sr - teacher| / 255 to those
-            stages' loss. The teacher is a run folder / checkpoint of any kind
+            training stage)}: adds w times the stage's own loss (mse or l1,
+            on [0,1]) between sr and the teacher's output to those stages'
+            loss. The teacher is a run folder / checkpoint of any kind
             (its last trained stage's forward, e.g. a CNN or a fine-tuned LUT)
             or a cnn .lsr run by cnn_export.run_graph; same scale as the
             student. Works for every kind's training stages (CNN students;
@@ -377,7 +378,12 @@ class Trainer:
             d = (sr - hr) / 255.0
             loss = (d * d).mean() if loss_kind == "mse" else d.abs().mean()
             if teacher is not None:
-                dist = (sr - teacher(lr)).abs().mean() / 255.0
+                # the stage's own loss toward the teacher: for an MSE stage,
+                # MSE(gt) + w MSE(teacher) is MSE toward the blend
+                # (gt + w teacher) / (1 + w), so w sets a mix, not a scale
+                # mismatch between an L1 and an MSE term
+                t = (sr - teacher(lr)) / 255.0
+                dist = (t * t).mean() if loss_kind == "mse" else t.abs().mean()
                 loss = loss + teacher.weight * dist
                 win_dist += dist.detach()
             self.opt.zero_grad(set_to_none=True)
@@ -396,7 +402,8 @@ class Trainer:
                 self.log("[%s] %d/%d loss %.6f lr %.3g %.2f it/s ETA %s%s" % (
                     name, self.it, iters, float(win_loss) / win_n, lr_now, ips,
                     fmt_time((iters - self.it) / max(1e-9, done_rate)),
-                    "" if teacher is None else ", distill L1 %.6f" % (float(win_dist) / win_n)))
+                    "" if teacher is None else ", distill %s %.6f" % (
+                        loss_kind.upper(), float(win_dist) / win_n)))
                 win_loss, win_dist, win_n, t_win = 0.0, 0.0, 0, now
             if ve and (self.it % ve == 0 or self.it == iters):
                 p = self.validate(name)
