@@ -407,13 +407,6 @@ def make_pipeline(cfg, device="cpu"):
 
 # ---------------------------------------------------------------- commands
 
-def _read_raw(path, w, h):
-    a = np.fromfile(path, np.uint8)
-    if a.size == 0 or a.size % (w * h):
-        raise SystemExit("%s: %d bytes is not a whole number of %dx%d frames" % (path, a.size, w, h))
-    return a.reshape(-1, h, w)
-
-
 def _load_lsr(path):
     import lsr_format
     m = lsr_format.read(path)
@@ -423,30 +416,10 @@ def _load_lsr(path):
     return np.frombuffer(m["lut"], np.int8).reshape(N_ENTRIES, 9 * s * s), s, m["params"][0]
 
 
-def _infer_file(model, size, inp, out, cache={}):
-    if model not in cache:
-        cache.clear()  # one model at a time (9.4 MB at x4)
-        cache[model] = _load_lsr(model)
-    lut, s, out_shift = cache[model]
-    w, h = map(int, size.split("x"))
-    with open(out, "wb") as f:
-        for fr in _read_raw(inp, w, h):
-            f.write(eclut_infer_int(fr, lut, s, out_shift).tobytes())
-
-
 def cmd_infer(a):
     """The integer path on raw gray frames (compare with `lutsr upscale`);
     --jobs FILE runs one "MODEL WxH IN OUT" per line in one process."""
-    if a.jobs:
-        with open(a.jobs) as f:
-            for line in f:
-                if line.strip():
-                    _infer_file(*line.split())
-        return 0
-    if not (a.model and a.size and a.input and a.output):
-        raise SystemExit("infer: need -m MODEL --size WxH IN OUT, or --jobs FILE")
-    _infer_file(a.model, a.size, a.input, a.output)
-    return 0
+    return lut_ops.infer_command(a, _load_lsr, lambda m, fr: eclut_infer_int(fr, *m))
 
 
 def cmd_random_models(a):
@@ -458,13 +431,9 @@ def cmd_random_models(a):
         s, k, r = (list(map(int, spec.split(":"))) + [0])[:3]
         rng = np.random.default_rng([s, k, r, a.seed])
         n = 9 * s * s
-        lut = rng.integers(-128, 128, (N_ENTRIES, n), dtype=np.int64)
-        if r:
-            lut = np.clip(lut, -r, r)
-        lut[rng.random(lut.shape) < 0.02] = -128
-        lut[rng.random(lut.shape) < 0.02] = 127
+        lut = lut_ops.random_lut(rng, (N_ENTRIES, n), r)
         lsr_format.write(os.path.join(a.dir, "r-x%d-k%d-r%d.lsr" % (s, k, r)), KIND, s, (k,),
-                         lut.astype(np.int8), "arch: eclut\nnote: random test LUT %s\n" % spec)
+                         lut, "arch: eclut\nnote: random test LUT %s\n" % spec)
     return 0
 
 
@@ -485,7 +454,7 @@ def cmd_check_float(a):
         flut = torch.from_numpy(lut.astype(np.float32))
     w, h = map(int, a.size.split("x"))
     n_frac = 0
-    for fr in _read_raw(a.input, w, h):
+    for fr in lut_ops.read_raw_frames(a.input, w, h):
         t = eclut_t_int(fr, lut, s)
         want = lut_ops.finish_int(fr, t, s, out_shift)
         x = torch.from_numpy(fr.astype(np.float32))[None, None]

@@ -27,6 +27,15 @@ arrays are H x W):
                             lr and the result in pixel units 0..255)
   psnr(a, b, border)        Y PSNR of two same-size arrays (peak 255)
 
+For the kinds' test commands (tests/cli compare them with the engine):
+
+  read_raw_frames(path, w, h)   the w x h uint8 gray frames of a raw file
+  infer_command(a, load, run)   `infer`: -m MODEL --size WxH IN OUT, or
+                            --jobs FILE of such lines, output frame =
+                            run(load(MODEL), frame)
+  random_lut(rng, shape, lim)   random int8 LUT values, clipped to +-lim when
+                            lim > 0, with -128 and 127 forced into ~2% each
+
 Nothing here depends on the LUT kind; each kind's core lives in its own
 module (srlut.py: srlut_core_int / srlut_core_float; eclut.py likewise).
 """
@@ -37,7 +46,7 @@ import torch
 
 __all__ = ["rot", "round_shift", "clip_u8", "lut_round", "ste", "ste_lut_round", "nearest_up",
            "ensemble_sum", "ensemble_t_int", "finish_int", "integer_ensemble", "finish_float",
-           "psnr"]
+           "psnr", "read_raw_frames", "infer_command", "random_lut"]
 
 
 def rot(x, r):
@@ -153,3 +162,52 @@ def keep_freed_memory():
         libc.mallopt(-1, 2**31 - 1)  # M_TRIM_THRESHOLD
     except (OSError, AttributeError):
         pass
+
+
+# --------------------------------------------------- test-command helpers
+
+def read_raw_frames(path, w, h):
+    a = np.fromfile(path, np.uint8)
+    if a.size == 0 or a.size % (w * h):
+        raise SystemExit("%s: %d bytes is not a whole number of %dx%d frames" % (path, a.size, w, h))
+    return a.reshape(-1, h, w)
+
+
+def infer_command(a, load, run):
+    """The kinds' `infer` command on raw gray frames: a.model, a.size
+    ("WxH"), a.input, a.output, or a.jobs, a file of "MODEL WxH IN OUT"
+    lines run in this one process (saves a torch import per job). One model
+    is kept loaded at a time (an x4 LUT set is MBs)."""
+    cache = {}
+
+    def one(model, size, inp, out):
+        if model not in cache:
+            cache.clear()
+            cache[model] = load(model)
+        w, h = map(int, size.split("x"))
+        with open(out, "wb") as f:
+            for fr in read_raw_frames(inp, w, h):
+                f.write(run(cache[model], fr).tobytes())
+
+    if getattr(a, "jobs", None):
+        with open(a.jobs) as f:
+            for line in f:
+                if line.strip():
+                    one(*line.split())
+        return 0
+    if not (a.model and a.size and a.input and a.output):
+        raise SystemExit("infer: need -m MODEL --size WxH IN OUT, or --jobs FILE")
+    one(a.model, a.size, a.input, a.output)
+    return 0
+
+
+def random_lut(rng, shape, lim=0):
+    """Random int8 LUT values for engine-vs-Python tests: uniform, clipped
+    to +-lim when lim > 0, then -128 and 127 forced into ~2% of the places
+    each (the int8 extremes are where overflow would show)."""
+    v = rng.integers(-128, 128, shape, dtype=np.int64)
+    if lim:
+        v = np.clip(v, -lim, lim)
+    v[rng.random(v.shape) < 0.02] = -128
+    v[rng.random(v.shape) < 0.02] = 127
+    return v.astype(np.int8)

@@ -424,14 +424,6 @@ def make_pipeline(cfg, device="cpu"):
 
 # ---------------------------------------------------------------- commands
 
-def _read_raw(path, w, h):
-    a = np.fromfile(path, np.uint8)
-    if a.size == 0 or a.size % (w * h):
-        raise SystemExit("%s: %d bytes is not a whole number of %dx%d frames" % (
-            path, a.size, w, h))
-    return a.reshape(-1, h, w)
-
-
 def load_lsr(path):
     """(specs, luts[t][i] int8 (n^4, s*s), scale) of a mulut model file."""
     import lsr_format
@@ -445,30 +437,10 @@ def load_lsr(path):
     return specs, luts, m["scale"]
 
 
-def _infer_file(model, size, inp, out, cache={}):
-    if model not in cache:
-        cache.clear()
-        cache[model] = load_lsr(model)
-    specs, luts, _ = cache[model]
-    w, h = map(int, size.split("x"))
-    with open(out, "wb") as f:
-        for fr in _read_raw(inp, w, h):
-            f.write(mulut_infer_int(fr, specs, luts).tobytes())
-
-
 def cmd_infer(a):
     """The integer path on raw gray frames (compare with `lutsr upscale`);
     --jobs FILE runs one "MODEL WxH IN OUT" per line in one process."""
-    if a.jobs:
-        with open(a.jobs) as f:
-            for line in f:
-                if line.strip():
-                    _infer_file(*line.split())
-        return 0
-    if not (a.model and a.size and a.input and a.output):
-        raise SystemExit("infer: need -m MODEL --size WxH IN OUT, or --jobs FILE")
-    _infer_file(a.model, a.size, a.input, a.output)
-    return 0
+    return lut_ops.infer_command(a, load_lsr, lambda m, fr: mulut_infer_int(fr, m[0], m[1]))
 
 
 def cmd_random_models(a):
@@ -488,12 +460,7 @@ def cmd_random_models(a):
         luts = {}
         for t, sp in enumerate(specs):
             for p in sp.patterns:
-                v = rng.integers(-128, 128, (sp.n ** 4, sp.scale ** 2), dtype=np.int64)
-                if rng_lim:
-                    v = np.clip(v, -rng_lim, rng_lim)
-                v[rng.random(v.shape) < 0.02] = -128
-                v[rng.random(v.shape) < 0.02] = 127
-                luts[lut_name(t, p)] = v.astype(np.int8)
+                luts[lut_name(t, p)] = lut_ops.random_lut(rng, (sp.n ** 4, sp.scale ** 2), rng_lim)
         lsr_format.write_mulut(os.path.join(a.dir, "r%d.lsr" % i), scale,
                                [sp.row() for sp in specs], luts,
                                "arch: mulut\nnote: random test LUTs %s\n" % spec)
@@ -527,7 +494,7 @@ def cmd_check_float(a):
         flut = [[torch.from_numpy(v.astype(np.float32)) for v in lt] for lt in luts]
     w, h = map(int, a.size.split("x"))
     n_frac = 0
-    for fr in _read_raw(a.input, w, h):
+    for fr in lut_ops.read_raw_frames(a.input, w, h):
         x = torch.from_numpy(fr.astype(np.float32))[None, None]
         outs = []
         with torch.no_grad():

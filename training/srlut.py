@@ -292,13 +292,6 @@ def make_pipeline(cfg, device="cpu"):
     return SrlutPipeline(cfg, device)
 
 
-def _read_raw(path, w, h):
-    a = np.fromfile(path, np.uint8)
-    if a.size == 0 or a.size % (w * h):
-        raise SystemExit("%s: %d bytes is not a whole number of %dx%d frames" % (path, a.size, w, h))
-    return a.reshape(-1, h, w)
-
-
 def _load_lsr(path):
     import lsr_format
     m = lsr_format.read(path)
@@ -311,12 +304,7 @@ def _load_lsr(path):
 
 def cmd_infer(a):
     """The integer path on raw gray frames (compare with `lutsr upscale`)."""
-    lut, k, out_shift, s = _load_lsr(a.model)
-    w, h = map(int, a.size.split("x"))
-    with open(a.output, "wb") as f:
-        for fr in _read_raw(a.input, w, h):
-            f.write(srlut_infer_int(fr, lut, k, s, out_shift).tobytes())
-    return 0
+    return lut_ops.infer_command(a, _load_lsr, lambda m, fr: srlut_infer_int(fr, m[0], m[1], m[3], m[2]))
 
 
 def cmd_check_float(a):
@@ -342,7 +330,7 @@ def cmd_check_float(a):
         flut = torch.from_numpy(lut.astype(np.float32))
     w, h = map(int, a.size.split("x"))
     n_frac = 0
-    for fr in _read_raw(a.input, w, h):
+    for fr in lut_ops.read_raw_frames(a.input, w, h):
         t = srlut_t_int(fr, lut, k, s)
         want = lut_ops.finish_int(fr, t, s, out_shift)
         x = torch.from_numpy(fr.astype(np.float32))[None, None]
