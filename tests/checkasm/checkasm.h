@@ -40,6 +40,30 @@ void checkasm_run_rows(const LutsrKernelOps *ops, const void *priv, int s, const
 int checkasm_compare(const char *kernel, const uint8_t *a, const uint8_t *b, ptrdiff_t stride,
                      int ow, int oh, const char *ctx);
 
+/* Byte the output buffers are filled with before a run (writes outside
+ * the rows show up against it). */
+#define CHECKASM_GUARD 0xA5
+
+/* LUT contents for the LUT kernels' checks. */
+enum { CHECKASM_LUT_RANDOM, CHECKASM_LUT_EXTREMES, CHECKASM_LUT_MIN, CHECKASM_LUT_MAX,
+       CHECKASM_LUT_MODES };
+extern const char *const checkasm_lut_mode_names[CHECKASM_LUT_MODES];
+void checkasm_fill_lut(int8_t *lut, size_t size, int mode, TestRng *r);
+
+/* The shared random image mix, or (1 in 4) only 0 and 255. */
+void checkasm_fill_image(TestPlane *p, TestRng *r);
+
+/* One kernel's C instance (ref) against a SIMD one on random planes:
+ * widths 1..narrow, or (narrow = 0) 1..70 then 127, 255 and 1921; 1..max_h
+ * rows (1..max_h_wide past width 70); random output strides; each
+ * instance's scratch filled with a random byte (output must not depend on
+ * it). ref runs through row(); simd through row() or, when use_rows (the
+ * kernel has rows()), one rows() call half the time. Stops at the first
+ * difference, reported with kernel, ops->impl_name(simd), desc and the
+ * size. Returns nonzero on a difference. */
+int checkasm_sweep(const char *kernel, const LutsrKernelOps *ops, const void *ref, const void *simd,
+                   int s, int narrow, int max_h, int max_h_wide, int use_rows, const char *desc);
+
 void checkasm_check_srlut(void);
 void checkasm_check_eclut(void);
 void checkasm_check_bicubic(void);

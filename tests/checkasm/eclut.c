@@ -36,17 +36,6 @@ static void lut_fill(struct LutsrModel *m, int mode, TestRng *r)
     }
 }
 
-/* The shared random mix, or (1 in 4) only 0 and 255. */
-static void image_fill(TestPlane *p, TestRng *r)
-{
-    test_plane_fill(p, r);
-    if (test_rng_below(r, 4))
-        return;
-    for (int y = 0; y < p->p.height; y++)
-        for (int x = 0; x < p->p.width; x++)
-            p->p.data[y * p->p.stride + x] = test_rng_below(r, 2) ? 255 : 0;
-}
-
 /* A copy of p in a buffer of exactly w*h bytes (stride w, or -w with data
  * at the last row), so a read outside the plane trips ASan. */
 static uint8_t *tight_copy(const TestPlane *p, int flip, LutsrPlane *out)
@@ -146,7 +135,7 @@ void checkasm_check_eclut(void)
                         TestPlane p;
                         test_plane_alloc(&p, pw, 1 + (int)test_rng_below(r, 4), (int)test_rng_below(r, 9));
                         REQUIRE(p.alloc);
-                        image_fill(&p, r);
+                        checkasm_fill_image(&p, r);
                         m->out_shift = random_shift(r);
                         ok = check_plane(m, l->flags, l->name, &p, lut_mode_names[mode]);
                         test_plane_free(&p);
