@@ -14,6 +14,12 @@
  * Buffers share scratch where their lifetimes (producing layer .. last
  * reader) do not overlap.
  *
+ * Fused head. A graph ending in eSR-MAX's CONV -> PIXEL_SHUFFLE ->
+ * GROUP_MAX (find_max_head()) skips those three layers in forward(): rows()
+ * hands the CONV's input rows of the tile to dsp.max_head, which writes the
+ * output pixels directly (see "Fused head" below). Its buffers take no
+ * scratch.
+ *
  * Global statistics. MEAN_STD pools over the whole plane, which no tile
  * sees. Once per frame, the first rows() call to get there runs the part
  * of the graph that feeds the MEAN_STD layers over the whole frame, tile
@@ -245,23 +251,33 @@ static inline void bias_row(float *restrict dst, const float *restrict acc, floa
         dst[x] = b + acc[x];
 }
 
+/* Output channel o of row y, n columns, without the bias: the sum in
+ * the order c, u, v. Shared by the layer and the fused head, so both
+ * compute every value by the same operations. */
+static void conv_sum_row(const LutsrCnnLayer *l, const View *in, int h, int y, int o,
+                         float *restrict acc, int n)
+{
+    const int k = l->p[0], r = k / 2, nc = l->c_in;
+    memset(acc, 0, (size_t)n * sizeof(*acc));
+    for (int ch = 0; ch < nc; ch++)
+        for (int u = 0; u < k; u++) {
+            const int yy = y + u - r;
+            if (yy < 0 || yy >= h)
+                continue; /* zero padding: its terms add nothing */
+            const float *src = vrow(in, yy, ch) - r;
+            const float *wt = l->w + (((size_t)o * nc + ch) * k + u) * k;
+            for (int v = 0; v < k; v++)
+                mac_row(acc, src + v, wt[v], n);
+        }
+}
+
 void lutsr_cnn_conv_c(const LutsrCnnLayer *l, const View *in, const View *out, int h, int w,
                       int y0, int y1, float *restrict acc)
 {
-    const int k = l->p[0], r = k / 2, nc = l->c_in, n = cols_of(w, out->pitch);
+    const int n = cols_of(w, out->pitch);
     for (int y = y0; y < y1; y++)
         for (int o = 0; o < l->c_out; o++) {
-            memset(acc, 0, (size_t)n * sizeof(*acc));
-            for (int ch = 0; ch < nc; ch++)
-                for (int u = 0; u < k; u++) {
-                    const int yy = y + u - r;
-                    if (yy < 0 || yy >= h)
-                        continue; /* zero padding: its terms add nothing */
-                    const float *src = vrow(in, yy, ch) - r;
-                    const float *wt = l->w + (((size_t)o * nc + ch) * k + u) * k;
-                    for (int v = 0; v < k; v++)
-                        mac_row(acc, src + v, wt[v], n);
-                }
+            conv_sum_row(l, in, h, y, o, acc, n);
             bias_row(vrow(out, y, o), acc, l->b[o], n);
         }
 }
@@ -531,12 +547,25 @@ typedef struct Scratch {
     float *g;       /* this call's copy of the G values */
 } Scratch;
 
-/* conv: one row; softmax: 2 rows; deconv: scale phase rows (see deconv()). */
+/* The fused head: 3 LR rows and one HR row (see lutsr_cnn_max_head_c()). */
+static size_t head_tmp_floats(size_t w_lr, size_t w_hr)
+{
+    return 3 * round16(w_lr) + round16(w_hr) + 16;
+}
+
+size_t lutsr_cnn_max_head_tmp(int s, int w)
+{
+    return head_tmp_floats((size_t)w, (size_t)w * s);
+}
+
+/* conv: one row; softmax: 2 rows; deconv: scale phase rows (see deconv());
+ * the fused head. */
 static size_t tmp_floats(const Dims *d)
 {
     const size_t a = 2 * round16((size_t)d->w[LUTSR_CNN_HR]) + 16;
     const size_t b = 4 /* largest scale */ * (round16((size_t)d->w[LUTSR_CNN_LR]) + 16);
-    return a > b ? a : b;
+    const size_t h = head_tmp_floats((size_t)d->w[LUTSR_CNN_LR], (size_t)d->w[LUTSR_CNN_HR]);
+    return a > b ? (a > h ? a : h) : (b > h ? b : h);
 }
 
 static size_t bufs_floats(const CnnContext *c, const Dims *d)
@@ -607,13 +636,15 @@ static void forward(CnnContext *stats_ctx, const CnnContext *c, const LutsrPlane
     }
     const int w = d->w[LUTSR_CNN_LR];
     for (int y = lo[0]; y < hi[0]; y++) {
-        const uint8_t *s = src->data + (ptrdiff_t)y * src->stride;
-        float *row = vrow(&v[0], y, 0);
+        const uint8_t *restrict s = src->data + (ptrdiff_t)y * src->stride;
+        float *restrict row = vrow(&v[0], y, 0);
         for (int x = 0; x < w; x++)
-            row[x] = (float)s[x] / 255.0f;
+            row[x] = c->from_pixel[s[x]];
     }
     zero_pads(&v[0], w, lo[0], hi[0]);
-    for (int i = 0; i < c->n_layers; i++) {
+    /* A fused head is run by the caller, straight from its input. */
+    const int n_run = c->n_layers - (c->max_head ? 3 : 0);
+    for (int i = 0; i < n_run; i++) {
         const int j = i + 1;
         if (c->layers[i].op == LUTSR_CNN_MEAN_STD) {
             if (stats && stats[i]) {
@@ -724,6 +755,68 @@ static void to_pixels(uint8_t *restrict dst, const float *restrict v, int n)
     }
 }
 
+/* ------------------------------------------------------------------------ */
+/* Fused head                                                               */
+
+/* eSR-MAX's CONV -> PIXEL_SHUFFLE -> GROUP_MAX -> pixels (cnn.h): unfused,
+ * the CONV writes s*s*groups full-width channel rows per LR row that the
+ * shuffle and the max read back, several times the frame's bytes through
+ * memory. Here one CONV channel row at a time goes into the running max of
+ * its output phase (i, j), each HR row is assembled from its s phases and
+ * converted at once. Per value: conv_sum_row() + bias as in the layer,
+ * the max as in GROUP_MAX, the conversion as to_pixels(): the same bytes. */
+void lutsr_cnn_max_head_c(const CnnHead *hd, const View *in, int h, int w, int y0, int y1,
+                          uint8_t *dst, ptrdiff_t dst_stride, float *tmp)
+{
+    const LutsrCnnLayer *conv = hd->conv;
+    const int groups = hd->groups, s = hd->s, n = (int)round16((size_t)w);
+    float *acc = tmp, *v = acc + n, *m = v + n, *hr = m + n;
+    for (int y = y0; y < y1; y++)
+        for (int i = 0; i < s; i++) {
+            for (int j = 0; j < s; j++) {
+                for (int g = 0; g < groups; g++) {
+                    const int o = (g * s + i) * s + j;
+                    conv_sum_row(conv, in, h, y, o, acc, n);
+                    bias_row(g ? v : m, acc, conv->b[o], n);
+                    if (g)
+                        max_row(m, v, n);
+                }
+                for (int x = 0; x < w; x++)
+                    hr[x * s + j] = m[x];
+            }
+            to_pixels(dst + (ptrdiff_t)((y - y0) * s + i) * dst_stride, hr, w * s);
+        }
+}
+
+int lutsr_cnn_head_init(CnnHead *hd, const LutsrCnnLayer *conv, int groups, int s)
+{
+    const int k = conv->p[0], nc = conv->c_in, nb = (groups + 3) / 4;
+    const size_t taps = (size_t)nc * k * k;
+    *hd = (CnnHead){ conv, groups, s, nb, NULL, NULL };
+    hd->w = calloc((size_t)s * s * nb * taps * 4, sizeof(float));
+    hd->b = calloc((size_t)s * s * nb * 4, sizeof(float));
+    if (!hd->w || !hd->b) {
+        lutsr_cnn_head_free(hd);
+        return LUTSR_ERR_NOMEM;
+    }
+    for (int p = 0; p < s * s; p++)
+        for (int g = 0; g < groups; g++) {
+            const int o = g * s * s + p, gb = g / 4, i = g % 4;
+            float *w = hd->w + ((size_t)p * nb + gb) * taps * 4 + i;
+            for (size_t t = 0; t < taps; t++)
+                w[t * 4] = conv->w[(size_t)o * taps + t];
+            hd->b[(size_t)p * nb * 4 + g] = conv->b[o];
+        }
+    return 0;
+}
+
+void lutsr_cnn_head_free(CnnHead *hd)
+{
+    free(hd->w);
+    free(hd->b);
+    hd->w = hd->b = NULL;
+}
+
 static void cnn_rows(const void *priv, const LutsrPlane *src, int y0, int y1,
                      uint8_t *dst, ptrdiff_t dst_stride, uint8_t *scratch)
 {
@@ -739,6 +832,12 @@ static void cnn_rows(const void *priv, const LutsrPlane *src, int y0, int y1,
     for (int t0 = y0; t0 < y1; t0 += c->tile_rows) {
         const int t1 = mini(y1, t0 + c->tile_rows);
         forward(NULL, c, src, &d, &lay, &sc, sc.g, NULL, t0, t1, v);
+        if (c->max_head) {
+            c->dsp.max_head(&c->head, &v[c->head.conv->in0], d.h[LUTSR_CNN_LR],
+                            d.w[LUTSR_CNN_LR], t0, t1, dst + (ptrdiff_t)(t0 - y0) * s * dst_stride,
+                            dst_stride, sc.tmp);
+            continue;
+        }
         for (int y = t0 * s; y < t1 * s; y++) {
             c->dsp.to_pixels(dst + (ptrdiff_t)(y - y0 * s) * dst_stride, vrow(&v[L], y, 0),
                              d.w[LUTSR_CNN_HR]);
@@ -757,7 +856,8 @@ static void cnn_row(const void *priv, const LutsrPlane *src, int y,
 
 void lutsr_cnn_dsp_init_c(CnnDsp *dsp)
 {
-    *dsp = (CnnDsp){ lutsr_cnn_conv_c, lutsr_cnn_deconv_c, prelu_row, to_pixels, "c" };
+    *dsp = (CnnDsp){ lutsr_cnn_conv_c, lutsr_cnn_deconv_c, prelu_row, to_pixels,
+                     lutsr_cnn_max_head_c, "c" };
 }
 
 static void cnn_uninit(void **priv)
@@ -766,6 +866,7 @@ static void cnn_uninit(void **priv)
     if (c) {
         if (c->has_stats)
             pthread_mutex_destroy(&c->lock);
+        lutsr_cnn_head_free(&c->head);
         free(c->gvals);
         free(c->sums);
         free(c);
@@ -799,6 +900,29 @@ static int check_model(const struct LutsrModel *m)
     return 0;
 }
 
+/* Whether the graph ends in the eSR-MAX head: CONV (odd k, on an LR
+ * buffer) -> PIXEL_SHUFFLE of its output -> GROUP_MAX of that over all its
+ * channels. Its two intermediate buffers then only have these readers. */
+static int find_max_head(const CnnContext *c, int *groups)
+{
+    const int L = c->n_layers;
+    if (L < 3)
+        return 0;
+    const LutsrCnnLayer *cv = &c->layers[L - 3], *ps = &c->layers[L - 2], *gm = &c->layers[L - 1];
+    const int s = c->scale, k = cv->p[0];
+    if (cv->op != LUTSR_CNN_CONV || c->space[cv->in0] != LUTSR_CNN_LR || cv->space != LUTSR_CNN_LR ||
+        k < 1 || k > LUTSR_CNN_MAX_KERNEL || !(k & 1))
+        return 0;
+    if (ps->op != LUTSR_CNN_PIXEL_SHUFFLE || ps->in0 != L - 2 || ps->in1 >= 0 || ps->p[0] != s ||
+        cv->c_out != s * s * ps->c_out)
+        return 0;
+    if (gm->op != LUTSR_CNN_GROUP_MAX || gm->in0 != L - 1 || gm->in1 >= 0 ||
+        gm->p[0] != ps->c_out || gm->c_out != 1)
+        return 0;
+    *groups = ps->c_out;
+    return 1;
+}
+
 static int cnn_init(void **priv, const struct LutsrModel *m, unsigned cpu_flags)
 {
     *priv = NULL;
@@ -818,6 +942,8 @@ static int cnn_init(void **priv, const struct LutsrModel *m, unsigned cpu_flags)
 #else
     (void)cpu_flags;
 #endif
+    for (int i = 0; i < 256; i++)
+        c->from_pixel[i] = (float)i / 255.0f;
     c->ch[0] = 1;
     c->space[0] = LUTSR_CNN_LR;
     uint8_t stats_mask[LUTSR_CNN_MAX_LAYERS] = { 0 };
@@ -854,6 +980,16 @@ static int cnn_init(void **priv, const struct LutsrModel *m, unsigned cpu_flags)
             cnn_uninit((void **)&c);
             return LUTSR_ERR_NOMEM;
         }
+    }
+    int groups;
+    if (find_max_head(c, &groups)) {
+        if (lutsr_cnn_head_init(&c->head, &c->layers[L - 3], groups, c->scale) < 0) {
+            cnn_uninit((void **)&c);
+            return LUTSR_ERR_NOMEM;
+        }
+        c->max_head = 1;
+        for (int j = L - 2; j <= L; j++) /* the fused head's buffers are never stored */
+            c->rows_tile[j] = 0;
     }
     *priv = c;
     return 0;

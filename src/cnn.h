@@ -67,13 +67,52 @@ typedef void (*CnnPreluFn)(float *dst, const float *a, float slope, int n);
 /* The output pixels of n values: clip(floor(255 v + 0.5), 0, 255), NaN 0. */
 typedef void (*CnnToPixelsFn)(uint8_t *dst, const float *v, int n);
 
+/* The eSR-MAX head, fused (see "Fused head" in cnn.c): the last three
+ * layers CONV (LR, conv->c_out = s*s*groups channels) -> PIXEL_SHUFFLE
+ * (r = s) -> GROUP_MAX (n = groups, 1 channel) and the output conversion:
+ * HR pixel (s*y + i, s*x + j) = to_pixel(max over g < groups of CONV
+ * channel g*s*s + p at (y, x)), phase p = i*s + j, the max taken as
+ * GROUP_MAX does (`v > m ? v : m`, g increasing).
+ *
+ * w, b: the CONV's weights and biases repacked for SIMD versions (the C
+ * version reads conv's own), per phase p and block of 4 groups gb:
+ * w[((((p * n_blk + gb) * c_in + c) * k + u) * k + v) * 4 + i] and
+ * b[p * 4 * n_blk + 4 * gb + i] are those of CONV channel (4 gb + i)*s*s + p,
+ * zero where 4 gb + i >= groups. */
+typedef struct CnnHead {
+    const LutsrCnnLayer *conv;
+    int groups, s, n_blk;
+    float *w, *b;
+} CnnHead;
+
+/* Fills hd for conv (allocates w, b); 0 or LUTSR_ERR_NOMEM. */
+int lutsr_cnn_head_init(CnnHead *hd, const LutsrCnnLayer *conv, int groups, int s);
+void lutsr_cnn_head_free(CnnHead *hd);
+
+/* The fused head on LR rows [y0, y1) of the CONV's input `in` (h x w,
+ * padded like every buffer): writes the w*s bytes of HR rows
+ * s*y0 .. s*y1-1, row s*y0 at dst, and nothing else. Each CONV value is
+ * computed by the same operations as the CONV layer function of the same
+ * level (C: lutsr_cnn_conv_c), so the bytes equal the unfused graph's.
+ * tmp: lutsr_cnn_max_head_tmp() floats. */
+typedef void (*CnnMaxHeadFn)(const CnnHead *hd, const CnnView *in, int h, int w, int y0, int y1,
+                             uint8_t *dst, ptrdiff_t dst_stride, float *tmp);
+
+void lutsr_cnn_max_head_c(const CnnHead *hd, const CnnView *in, int h, int w, int y0, int y1,
+                          uint8_t *dst, ptrdiff_t dst_stride, float *tmp);
+
+/* Floats of tmp the fused head needs for a w-wide LR plane. */
+size_t lutsr_cnn_max_head_tmp(int s, int w);
+
 /* The versions a context runs, chosen at init from its capped CPU flags.
  * Besides the convolutions, the two element-wise steps that showed in
- * profiles (the others are vectorised by the compiler in cnn.c). */
+ * profiles (the others are vectorised by the compiler in cnn.c), and the
+ * fused eSR-MAX head. */
 typedef struct CnnDsp {
     CnnLayerFn conv, deconv;
     CnnPreluFn prelu;
     CnnToPixelsFn to_pixels;
+    CnnMaxHeadFn max_head;
     const char *impl;       /* "c", "avx2" */
 } CnnDsp;
 
@@ -88,6 +127,9 @@ typedef struct CnnContext {
     const LutsrCnnLayer *layers;    /* the model's (the model outlives us) */
     int n_layers, scale;
     int tile_rows;                  /* LR rows per tile */
+    float from_pixel[256];          /* pixel / 255 (a division per pixel showed in profiles) */
+    int max_head;                   /* the graph ends in the eSR-MAX head: run fused */
+    CnnHead head;                   /* (then) its packed CONV */
     CnnDsp dsp;
 
     /* Per buffer j (0 = input, j = output of layer j-1). */

@@ -13,11 +13,18 @@
  * FSRCNN-, ECBSR-, eSR- and IMDN-like graphs; and the bytes must not
  * depend on threads (1, 2, 3) or on how lutsr_upscale_luma_rows() splits
  * the frame, and the MEAN_STD cache must follow a change of frame.
+ *
+ * The fused eSR-MAX head (cnn.c): a graph ending in CONV -> PIXEL_SHUFFLE
+ * -> GROUP_MAX must take it (checked on the executor's context), and give
+ * exactly the bytes of the same graph with an all-channel SLICE before the
+ * GROUP_MAX, which the executor runs layer by layer, with the C versions
+ * and with the best SIMD ones.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cnn.h"
 #include "internal.h"
 #include "model.h"
 #include "test_util.h"
@@ -258,11 +265,12 @@ static void reference(const LutsrModel *m, const uint8_t *src, ptrdiff_t stride,
 
 typedef struct Tally { long pixels, off_by_one; } Tally;
 
-static uint8_t *engine(const LutsrModel *m, const TestPlane *src, int threads)
+static uint8_t *engine_cpu(const LutsrModel *m, const TestPlane *src, int threads, LutsrCpu cpu)
 {
     LutsrOptions o;
     lutsr_default_options(&o);
     o.threads = threads;
+    o.cpu = cpu;
     LutsrContext *c = NULL;
     REQUIRE_OK(lutsr_open(&c, m, &o));
     const int s = m->scale, W = src->p.width * s, H = src->p.height * s;
@@ -272,6 +280,11 @@ static uint8_t *engine(const LutsrModel *m, const TestPlane *src, int threads)
     REQUIRE_OK(lutsr_upscale_luma(c, &src->p, &dst));
     lutsr_close(&c);
     return out;
+}
+
+static uint8_t *engine(const LutsrModel *m, const TestPlane *src, int threads)
+{
+    return engine_cpu(m, src, threads, LUTSR_CPU_AUTO);
 }
 
 static void check_model(const char *what, const LutsrModel *m, int w, int h, TestRng *r, Tally *t)
@@ -511,6 +524,8 @@ static void graphs_for_scale(int s, TestRng *r)
     check_graph("ecbsr c6 m2", &g, r, 1.5f);
     esr(&g, s, 0, 3, 5);
     check_graph("esr-max c3 k5", &g, r, 1.5f);
+    esr(&g, s, 0, 4, 5);
+    check_graph("esr-max c4 k5", &g, r, 1.5f);
     esr(&g, s, 1, 4, 3);
     check_graph("esr-tm c4 k3", &g, r, 1.5f);
     esr(&g, s, 2, 2, 5);
@@ -572,6 +587,101 @@ static void check_invariance(const char *what, const Graph *g, int w, int h, Tes
     printf("%-28s threads 1/2/3 and row splits identical\n", what);
 }
 
+/* ------------------------------------------------------------ fused head */
+
+/* Whether the executor runs model m's head fused. */
+static int runs_fused(const LutsrModel *m)
+{
+    void *priv = NULL;
+    REQUIRE_OK(lutsr_cnn_ops.init(&priv, m, 0));
+    const int fused = ((const CnnContext *)priv)->max_head;
+    lutsr_cnn_ops.uninit(&priv);
+    return fused;
+}
+
+/* An eSR-MAX graph (optionally after a 3x3 CONV + PRELU of `pre`
+ * channels, so the head's input is not the input plane, and for pre < 0
+ * a 3x3 CONV to -pre channels times their MEAN_STD, so the statistics
+ * pass runs beside the fused head) and the same
+ * graph with a SLICE of all channels between PIXEL_SHUFFLE and GROUP_MAX,
+ * which no fast path recognises, with the same weights. */
+static void esr_pair(int s, int groups, int k, int pre, TestRng *r, LutsrModel **fused,
+                     LutsrModel **plain)
+{
+    Graph a, b;
+    for (int v = 0; v < 2; v++) {
+        Graph *g = v ? &b : &a;
+        graph_init(g, s);
+        int x = 0;
+        if (pre > 0)
+            x = add(g, PRELU, conv(g, 0, pre, 3), -1, pre, 0, 0, 0, 0);
+        if (pre < 0) {
+            x = conv(g, 0, -pre, 3);
+            x = add(g, MUL, x, add(g, MSTD, x, -1, -pre, 0, 0, 0, 0), -pre, 0, 0, 0, 0);
+        }
+        x = add(g, PS, conv(g, x, s * s * groups, k), -1, groups, s, 0, 0, 0);
+        if (v)
+            x = add(g, SLICE, x, -1, groups, 0, 0, 0, 0);
+        add(g, GMAX, x, -1, 1, groups, 0, 0, 0);
+    }
+    *fused = graph_model(&a, r, 1.5f);
+    *plain = graph_model(&b, r, 1.5f);
+    /* Same weights: the layers up to the PIXEL_SHUFFLE match one to one. */
+    for (int i = 0; i < a.n - 1; i++) {
+        const LutsrCnnLayer *la = &(*fused)->layers[i];
+        LutsrCnnLayer *lb = &(*plain)->layers[i];
+        REQUIRE(la->n_w == lb->n_w && la->n_b == lb->n_b && la->n_a == lb->n_a);
+        if (la->n_w)
+            memcpy((float *)lb->w, la->w, la->n_w * sizeof(float));
+        if (la->n_b)
+            memcpy((float *)lb->b, la->b, la->n_b * sizeof(float));
+        if (la->n_a)
+            memcpy((float *)lb->a, la->a, la->n_a * sizeof(float));
+    }
+    REQUIRE(runs_fused(*fused));
+    REQUIRE(!runs_fused(*plain));
+}
+
+/* c_too: with the C versions as well as the best SIMD ones. */
+static void check_fused_case(int s, int groups, int k, int pre, int w, int h, int threads,
+                             int c_too, TestRng *r)
+{
+    LutsrModel *fused, *plain;
+    esr_pair(s, groups, k, pre, r, &fused, &plain);
+    TestPlane src;
+    test_plane_alloc(&src, w, h, (int)test_rng_below(r, 5));
+    REQUIRE(src.p.data);
+    test_plane_fill(&src, r);
+    const int W = w * s, H = h * s;
+    static const LutsrCpu cpus[] = { LUTSR_CPU_NONE, LUTSR_CPU_AUTO };
+    for (int i = !c_too; i < 2; i++) {
+        uint8_t *want = engine_cpu(plain, &src, 1, cpus[i]);
+        uint8_t *got = engine_cpu(fused, &src, threads, cpus[i]);
+        REQUIRE_PLANE_EQ(got, W, want, W, W, H, "esr-max x%d groups %d k%d pre %d %dx%d, %s, %d threads: "
+                         "fused vs layer by layer", s, groups, k, pre, w, h, i ? "auto" : "c", threads);
+        free(want);
+        free(got);
+    }
+    test_plane_free(&src);
+    lutsr_model_close(&fused);
+    lutsr_model_close(&plain);
+}
+
+static void check_fused(TestRng *r)
+{
+    static const int sz[][2] = { { 1, 1 }, { 7, 5 }, { 17, 3 }, { 33, 19 }, { 50, 2 } };
+    int n = 0;
+    for (int s = 2; s <= 4; s++)
+        for (int k = 1; k <= 9; k += 2)
+            for (size_t i = 0; i < sizeof(sz) / sizeof(sz[0]); i++, n++)
+                check_fused_case(s, 1 + (int)test_rng_below(r, 6), k, n % 4 == 3 ? 2 : n % 4 == 1 ? -2 : 0,
+                                 sz[i][0], sz[i][1], 1 + n % 3, 1, r);
+    /* The shipped shape, one big odd frame (many tiles and jobs; SIMD
+     * only, the C versions are slow under sanitizers). */
+    check_fused_case(2, 4, 5, 0, 1921, 1081, 2, 0, r);
+    printf("%-28s %d cases identical to layer by layer (c and simd)\n", "esr-max fused head", n + 1);
+}
+
 int main(void)
 {
     TestRng r;
@@ -590,5 +700,10 @@ int main(void)
     check_invariance("imdn x4", &g, 29, 53, &r);
     esr(&g, 2, 2, 2, 7);
     check_invariance("esr-tr x2", &g, 17, 40, &r);
+    esr(&g, 2, 0, 4, 5);
+    check_invariance("esr-max x2 (fused)", &g, 37, 29, &r);
+    esr(&g, 3, 0, 5, 3);
+    check_invariance("esr-max x3 (fused)", &g, 19, 23, &r);
+    check_fused(&r);
     return 0;
 }

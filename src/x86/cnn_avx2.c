@@ -1,8 +1,10 @@
 /*
  * CNN executor, AVX2 + FMA: CONV and DECONV, the layers that hold nearly
- * all of a CNN's arithmetic (docs/cnn.md; C reference in cnn.c).
+ * all of a CNN's arithmetic, and the fused eSR-MAX head (CONV ->
+ * PIXEL_SHUFFLE -> GROUP_MAX -> pixels, see cnn.h) (docs/cnn.md; C
+ * reference in cnn.c).
  *
- * Both keep a block of outputs in registers (at most 12 accumulators of 8
+ * All keep a block of outputs in registers (at most 12 accumulators of 8
  * columns) while they sum over every input channel and kernel tap, so each
  * input vector loaded feeds several FMAs and nothing is stored until the
  * block is done:
@@ -11,6 +13,11 @@
  *  - DECONV: the stride s output phases of one channel (see deconv in
  *    cnn.c: phase p of LR column q is HR column q*s + p) x 12/s vectors of
  *    LR columns; one input load feeds the taps of every phase it meets.
+ *  - the head: per output phase, 4 groups (CONV channels) x 2 vectors, the
+ *    running max over the groups in 2 more registers; the phases are
+ *    interleaved and converted to pixels per block of 16 LR columns, so
+ *    the CONV's channels never go to memory. Its sums are CONV's, step
+ *    for step, so the bytes equal the unfused layers'.
  *
  * Per pixel, the sum runs in the reference's order (channel, kernel row,
  * kernel column, bias last), but each step is a fused multiply-add, which
@@ -21,6 +28,7 @@
 #include <immintrin.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "cnn.h"
 #include "cpu.h"
@@ -29,21 +37,21 @@
 
 /* ------------------------------------------------------------------ CONV */
 
-/* Output channels o .. o+OB-1 of row y, columns x .. x+8*NX-1, from kernel
- * rows ua .. ub-1 (those inside the plane). K is the kernel size when it
- * is a compile-time constant, 0 otherwise (then k). */
-ALWAYS_INLINE void conv_block(const LutsrCnnLayer *l, const CnnView *in, const CnnView *out,
-                              int y, int x, int o, int ua, int ub, int k,
-                              const int K, const int OB, const int NX)
+/* The sums without the bias of output channels o, o+cs, .., o+(OB-1)*cs
+ * of row y, columns x .. x+8*NX-1, from kernel rows ua .. ub-1 (those
+ * inside the plane). K is the kernel size when it is a compile-time
+ * constant, 0 otherwise (then k). */
+ALWAYS_INLINE void conv_acc(const LutsrCnnLayer *l, const CnnView *in, int y, int x, int o, int cs,
+                            int ua, int ub, int k, const int K, const int OB, const int NX,
+                            __m256 acc[4][3])
 {
     if (K)
         k = K;
     const int r = k / 2, nc = l->c_in;
-    const size_t wo = (size_t)nc * k * k; /* between output channels' weights */
+    const size_t wo = (size_t)nc * k * k * cs; /* between the block's channels' weights */
     const ptrdiff_t row_step = in->c * in->pitch; /* next image row, same channel */
-    const float *w = l->w + (size_t)o * wo + (size_t)ua * k;
+    const float *w = l->w + (size_t)o * nc * k * k + (size_t)ua * k;
     const float *src0 = cnn_vrow(in, y + ua - r, 0) + x - r;
-    __m256 acc[4][3];
 #pragma GCC unroll 4
     for (int i = 0; i < OB; i++)
 #pragma GCC unroll 3
@@ -69,7 +77,15 @@ ALWAYS_INLINE void conv_block(const LutsrCnnLayer *l, const CnnView *in, const C
             }
         }
     }
+}
 
+/* Output channels o .. o+OB-1 of row y, columns x .. x+8*NX-1. */
+ALWAYS_INLINE void conv_block(const LutsrCnnLayer *l, const CnnView *in, const CnnView *out,
+                              int y, int x, int o, int ua, int ub, int k,
+                              const int K, const int OB, const int NX)
+{
+    __m256 acc[4][3];
+    conv_acc(l, in, y, x, o, 1, ua, ub, k, K, OB, NX, acc);
 #pragma GCC unroll 4
     for (int i = 0; i < OB; i++) {
         const __m256 b = _mm256_set1_ps(l->b[o + i]);
@@ -355,6 +371,166 @@ static void to_pixels_avx2(uint8_t *dst, const float *v, int n)
     }
 }
 
+/* ------------------------------------------------------------- max head */
+
+/* Groups 4 gb .. 4 gb + OB-1 of output phase p, into the running max m of
+ * NX vectors. The sums are conv_acc()'s (same loads, same FMAs in the same
+ * order, from the packed copy of the weights: one pointer, constant
+ * offsets), then b + acc as conv_block() has it, then m = max(v, m), i.e.
+ * v > m ? v : m like GROUP_MAX (group 0 starts m). */
+ALWAYS_INLINE void head_groups(const CnnHead *hd, const CnnView *in, int y, int x, int p, int gb,
+                               int ua, int ub, const int K, const int OB, const int NX,
+                               __m256 m[2])
+{
+    const int k = K ? K : hd->conv->p[0], r = k / 2, nc = hd->conv->c_in;
+    const ptrdiff_t row_step = in->c * in->pitch;
+    const float *w = hd->w + ((size_t)p * hd->n_blk + gb) * nc * k * k * 4 + (size_t)ua * k * 4;
+    const float *src0 = cnn_vrow(in, y + ua - r, 0) + x - r;
+    __m256 acc[4][2];
+#pragma GCC unroll 4
+    for (int i = 0; i < OB; i++)
+#pragma GCC unroll 2
+        for (int j = 0; j < NX; j++)
+            acc[i][j] = _mm256_setzero_ps();
+
+    for (int ch = 0; ch < nc; ch++, src0 += in->pitch, w += (size_t)k * k * 4) {
+        const float *src = src0, *wr = w;
+        for (int u = ua; u < ub; u++, src += row_step, wr += 4 * k) {
+#pragma GCC unroll 9
+            for (int v = 0; v < k; v++) {
+                __m256 s[2];
+#pragma GCC unroll 2
+                for (int j = 0; j < NX; j++)
+                    s[j] = _mm256_loadu_ps(src + v + 8 * j);
+#pragma GCC unroll 4
+                for (int i = 0; i < OB; i++) {
+                    const __m256 wv = _mm256_broadcast_ss(wr + 4 * v + i);
+#pragma GCC unroll 2
+                    for (int j = 0; j < NX; j++)
+                        acc[i][j] = _mm256_fmadd_ps(wv, s[j], acc[i][j]);
+                }
+            }
+        }
+    }
+
+    const float *b = hd->b + ((size_t)p * hd->n_blk + gb) * 4;
+#pragma GCC unroll 4
+    for (int i = 0; i < OB; i++) {
+        const __m256 bv = _mm256_broadcast_ss(b + i);
+#pragma GCC unroll 2
+        for (int j = 0; j < NX; j++) {
+            const __m256 v = _mm256_add_ps(bv, acc[i][j]);
+            m[j] = gb + i ? _mm256_max_ps(v, m[j]) : v;
+        }
+    }
+}
+
+/* to_pixels_avx2() on 16 values. */
+ALWAYS_INLINE __m128i pixels16(const float *v)
+{
+    const __m256 k255 = _mm256_set1_ps(255.0f), half = _mm256_set1_ps(0.5f);
+    __m256i q[2];
+    for (int j = 0; j < 2; j++) {
+        __m256 t = _mm256_add_ps(_mm256_mul_ps(k255, _mm256_loadu_ps(v + 8 * j)), half);
+        t = _mm256_min_ps(_mm256_max_ps(_mm256_floor_ps(t), _mm256_setzero_ps()), k255);
+        q[j] = _mm256_cvttps_epi32(t);
+    }
+    const __m256i w16 = _mm256_permute4x64_epi64(_mm256_packs_epi32(q[0], q[1]), 0xd8);
+    return _mm_packus_epi16(_mm256_castsi256_si128(w16), _mm256_extracti128_si256(w16, 1));
+}
+
+/* LR row y, columns x .. x+8*NX-1 (n <= 8*NX of them real): the s HR rows'
+ * pixels from s*x on, only the real ones stored. Per phase, 4 groups at a
+ * time; the input strip (k rows of 8*NX + k - 1 floats) stays in L1
+ * across the phases. */
+ALWAYS_INLINE void head_cols(const CnnHead *hd, const CnnView *in, int y, int x, int n,
+                             int ua, int ub, uint8_t *dst, ptrdiff_t dst_stride,
+                             const int K, const int NX)
+{
+    const int s = hd->s, groups = hd->groups;
+    for (int i = 0; i < s; i++) {
+        float ph[4][16], hr[64];
+        for (int j = 0; j < s; j++) {
+            const int p = i * s + j;
+            /* (set by group 0; initialised only for the compiler) */
+            __m256 m[2] = { _mm256_setzero_ps(), _mm256_setzero_ps() };
+            int gb = 0;
+            for (; 4 * gb + 4 <= groups; gb++)
+                head_groups(hd, in, y, x, p, gb, ua, ub, K, 4, NX, m);
+            switch (groups - 4 * gb) {
+            case 3: head_groups(hd, in, y, x, p, gb, ua, ub, K, 3, NX, m); break;
+            case 2: head_groups(hd, in, y, x, p, gb, ua, ub, K, 2, NX, m); break;
+            case 1: head_groups(hd, in, y, x, p, gb, ua, ub, K, 1, NX, m); break;
+            }
+#pragma GCC unroll 2
+            for (int jj = 0; jj < NX; jj++)
+                _mm256_storeu_ps(ph[j] + 8 * jj, m[jj]);
+        }
+        /* The phases interleaved: HR column s*q + j is phase j of LR column q. */
+        if (s == 2) {
+#pragma GCC unroll 2
+            for (int jj = 0; jj < NX; jj++) {
+                const __m256 a = _mm256_loadu_ps(ph[0] + 8 * jj), c = _mm256_loadu_ps(ph[1] + 8 * jj);
+                const __m256 lo = _mm256_unpacklo_ps(a, c), hi = _mm256_unpackhi_ps(a, c);
+                _mm256_storeu_ps(hr + 16 * jj, _mm256_permute2f128_ps(lo, hi, 0x20));
+                _mm256_storeu_ps(hr + 16 * jj + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
+            }
+        } else {
+            for (int q = 0; q < n; q++)
+                for (int j = 0; j < s; j++)
+                    hr[q * s + j] = ph[j][q];
+        }
+        uint8_t *d = dst + i * dst_stride + (ptrdiff_t)x * s;
+        const int np = n * s;
+        int t = 0;
+        for (; t + 16 <= np; t += 16)
+            _mm_storeu_si128((__m128i *)(d + t), pixels16(hr + t));
+        if (t < np) {
+            float rest[16] = { 0 };
+            uint8_t last[16];
+            memcpy(rest, hr + t, (size_t)(np - t) * sizeof(float));
+            _mm_storeu_si128((__m128i *)last, pixels16(rest));
+            memcpy(d + t, last, (size_t)(np - t));
+        }
+    }
+}
+
+ALWAYS_INLINE void head_rows(const CnnHead *hd, const CnnView *in, int h, int w, int y0, int y1,
+                             uint8_t *dst, ptrdiff_t dst_stride, const int K)
+{
+    const int k = K ? K : hd->conv->p[0], r = k / 2, s = hd->s;
+    for (int y = y0; y < y1; y++, dst += s * dst_stride) {
+        /* Kernel rows outside the plane are zero padding: skipped. */
+        const int ua = r - y > 0 ? r - y : 0, ub = h - y + r < k ? h - y + r : k;
+        /* Blocks of 16 columns: 8 accumulators, and per tap 2 loads and
+         * 4 broadcasts for 8 FMAs, which keeps the FMA units busy. (Blocks
+         * of 24, as CONV uses, measured 1.3x slower here: with the running
+         * max the 12 accumulators left too few registers, so GCC re-loaded
+         * the inputs for every FMA.) */
+        int x = 0;
+        for (; x + 16 <= w; x += 16)
+            head_cols(hd, in, y, x, 16, ua, ub, dst, dst_stride, K, 2);
+        if (w - x > 8)
+            head_cols(hd, in, y, x, w - x, ua, ub, dst, dst_stride, K, 2);
+        else if (w - x > 0)
+            head_cols(hd, in, y, x, w - x, ua, ub, dst, dst_stride, K, 1);
+    }
+}
+
+static void max_head_avx2(const CnnHead *hd, const CnnView *in, int h, int w, int y0, int y1,
+                          uint8_t *dst, ptrdiff_t dst_stride, float *tmp)
+{
+    (void)tmp;
+    switch (hd->conv->p[0]) {
+    case 1:  head_rows(hd, in, h, w, y0, y1, dst, dst_stride, 1); break;
+    case 3:  head_rows(hd, in, h, w, y0, y1, dst, dst_stride, 3); break;
+    case 5:  head_rows(hd, in, h, w, y0, y1, dst, dst_stride, 5); break;
+    case 7:  head_rows(hd, in, h, w, y0, y1, dst, dst_stride, 7); break;
+    case 9:  head_rows(hd, in, h, w, y0, y1, dst, dst_stride, 9); break;
+    default: head_rows(hd, in, h, w, y0, y1, dst, dst_stride, 0); break;
+    }
+}
+
 void lutsr_cnn_dsp_init_x86(CnnDsp *dsp, unsigned cpu_flags)
 {
     if (!(cpu_flags & LUTSR_CPU_FLAG_AVX2))
@@ -363,5 +539,6 @@ void lutsr_cnn_dsp_init_x86(CnnDsp *dsp, unsigned cpu_flags)
     dsp->deconv = deconv_avx2;
     dsp->prelu = prelu_avx2;
     dsp->to_pixels = to_pixels_avx2;
+    dsp->max_head = max_head_avx2;
     dsp->impl = "avx2";
 }

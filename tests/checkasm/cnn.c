@@ -14,6 +14,11 @@
  *  - PRELU and the 8-bit output conversion: bit-exact (they round nothing
  *    differently), on values that include NaN, infinities, zeros and
  *    rounding ties.
+ *  - The fused eSR-MAX head (every scale, k 1..9, 1..9 groups, 1..3 input
+ *    channels, odd sizes, random row ranges): each version byte-identical
+ *    to its own level's CONV layer function followed by PIXEL_SHUFFLE,
+ *    GROUP_MAX and the conversion done here, SIMD within 1 of C on every
+ *    pixel, and no byte written outside the rows' w*s columns.
  *  - Whole graphs (FSRCNN-, ECBSR-, eSR-, IMDN-like, every scale) through
  *    lutsr_upscale_luma() with LutsrOptions.cpu = none and the level: every
  *    8-bit pixel within 1, and at most 1% of them different.
@@ -309,6 +314,147 @@ static void check_pointwise(const CheckasmLevel *level, const CnnDsp *c, const C
     }
 }
 
+/* -------------------------------------------------------------- max head */
+
+/* The head unfused, from a CONV layer function's output `co` (rows
+ * [y0, y1)): HR (s*y + i, s*x + j) = pixel of the max over g (in order,
+ * v > m ? v : m) of channel g*s*s + i*s + j. */
+static void head_unfused(const CnnDsp *c, const CnnView *co, int groups, int s, int w, int y0,
+                         int y1, uint8_t *dst, ptrdiff_t stride)
+{
+    float *row = malloc((size_t)w * s * sizeof(float));
+    REQUIRE(row);
+    for (int y = y0; y < y1; y++)
+        for (int i = 0; i < s; i++) {
+            for (int x = 0; x < w; x++)
+                for (int j = 0; j < s; j++) {
+                    float m = 0;
+                    for (int g = 0; g < groups; g++) {
+                        const float v = cnn_vrow(co, y, (g * s + i) * s + j)[x];
+                        m = g == 0 || v > m ? v : m;
+                    }
+                    row[x * s + j] = m;
+                }
+            c->to_pixels(dst + (ptrdiff_t)((y - y0) * s + i) * stride, row, w * s);
+        }
+    free(row);
+}
+
+/* The output rows between a guard row above and below, and 16 guard
+ * bytes left and right. */
+enum { GUARD = 0xA5 };
+
+typedef struct Out { uint8_t *alloc, *p; ptrdiff_t stride; size_t size; } Out;
+
+static Out out_new(int w, int rows)
+{
+    Out o;
+    o.stride = w + 32;
+    o.size = (size_t)o.stride * (rows + 2);
+    o.alloc = malloc(o.size);
+    REQUIRE(o.alloc);
+    memset(o.alloc, GUARD, o.size);
+    o.p = o.alloc + o.stride + 16;
+    return o;
+}
+
+/* Whether a and b differ anywhere (guards included); reports the first. */
+static int out_diff(const CheckasmLevel *level, const char *what, const Out *a, const Out *b,
+                    int tol, const char *ctx)
+{
+    for (size_t t = 0; t < a->size; t++) {
+        const int d = abs(a->alloc[t] - b->alloc[t]);
+        const long row = (long)(t / (size_t)a->stride) - 1, col = (long)(t % (size_t)a->stride) - 16;
+        if (d > tol) {
+            checkasm_fail("cnn %s max head %s %s: row %ld col %ld: %d vs %d", level->name, what,
+                          ctx, row, col, a->alloc[t], b->alloc[t]);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The guards of o untouched (w*s columns of `rows` rows written). */
+static int out_guards(const CheckasmLevel *level, const char *what, const Out *o, int ws,
+                      const char *ctx)
+{
+    for (size_t t = 0; t < o->size; t++) {
+        const long row = (long)(t / (size_t)o->stride) - 1, col = (long)(t % (size_t)o->stride) - 16;
+        const int inside = row >= 0 && (size_t)(row + 2) * (size_t)o->stride <= o->size &&
+                           col >= 0 && col < ws;
+        if (!inside && o->alloc[t] != GUARD) {
+            checkasm_fail("cnn %s max head %s %s: wrote row %ld col %ld", level->name, what, ctx,
+                          row, col);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void check_head_case(const CheckasmLevel *level, const CnnDsp *c, const CnnDsp *dsp,
+                            int s, int k, int groups, int nc, int w, int h, TestRng *r)
+{
+    const int no = s * s * groups, p[4] = { k, 0, 0, 0 };
+    const int y0 = (int)test_rng_below(r, (uint32_t)h);
+    const int y1 = y0 + 1 + (int)test_rng_below(r, (uint32_t)(h - y0));
+    char ctx[96];
+    snprintf(ctx, sizeof(ctx), "x%d k%d groups %d c_in %d %dx%d rows %d..%d", s, k, groups, nc,
+             w, h, y0, y1);
+    LayerCase lc;
+    layer_new(&lc, LUTSR_CNN_CONV, nc, no, p, r);
+    CnnHead hd;
+    REQUIRE_CMP(lutsr_cnn_head_init(&hd, &lc.l, groups, s), ==, 0);
+    Buf in = buf_new(nc, 0, h, w), co = buf_new(no, y0, y1 - y0, w);
+    buf_fill_input(&in, r);
+    const size_t tn = lutsr_cnn_max_head_tmp(s, w);
+    const size_t tc = (size_t)(4 * (round16(w) + 16)); /* conv tmp (tmp_floats()) */
+    float *tmp = malloc((tn > tc ? tn : tc) * sizeof(float));
+    REQUIRE(tmp);
+    Out ref_c = out_new(w * s, (y1 - y0) * s), ref_s = out_new(w * s, (y1 - y0) * s);
+    Out got_c = out_new(w * s, (y1 - y0) * s), got_s = out_new(w * s, (y1 - y0) * s);
+
+    lutsr_cnn_conv_c(&lc.l, &in.v, &co.v, h, w, y0, y1, tmp);
+    head_unfused(c, &co.v, groups, s, w, y0, y1, ref_c.p, ref_c.stride);
+    dsp->conv(&lc.l, &in.v, &co.v, h, w, y0, y1, tmp);
+    head_unfused(c, &co.v, groups, s, w, y0, y1, ref_s.p, ref_s.stride);
+    for (size_t i = 0; i < tn; i++)
+        tmp[i] = NAN; /* neither may rely on what tmp holds */
+    c->max_head(&hd, &in.v, h, w, y0, y1, got_c.p, got_c.stride, tmp);
+    for (size_t i = 0; i < tn; i++)
+        tmp[i] = NAN;
+    dsp->max_head(&hd, &in.v, h, w, y0, y1, got_s.p, got_s.stride, tmp);
+
+    if (!out_guards(level, "c", &got_c, w * s, ctx) && !out_guards(level, "simd", &got_s, w * s, ctx) &&
+        !out_diff(level, "c vs unfused c", &ref_c, &got_c, 0, ctx) &&
+        !out_diff(level, "simd vs unfused simd", &ref_s, &got_s, 0, ctx))
+        out_diff(level, "simd vs c", &got_c, &got_s, 1, ctx);
+    checkasm_checked("cnn");
+    free(ref_c.alloc);
+    free(ref_s.alloc);
+    free(got_c.alloc);
+    free(got_s.alloc);
+    free(tmp);
+    free(in.alloc);
+    free(co.alloc);
+    lutsr_cnn_head_free(&hd);
+    layer_free(&lc);
+}
+
+static void check_max_head(const CheckasmLevel *level, const CnnDsp *c, const CnnDsp *dsp,
+                           TestRng *r)
+{
+    /* eSR-MAX x2 as shipped (4 groups, k 5, 1 channel), across block edges. */
+    static const int widths[] = { 1, 7, 8, 9, 15, 16, 17, 31, 33, 50 };
+    for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++)
+        check_head_case(level, c, dsp, 2, 5, 4, 1, widths[i], 1 + (int)test_rng_below(r, 9), r);
+    for (int s = 2; s <= 4; s++)
+        for (int k = 1; k <= 9; k += 2)
+            for (int rep = 0; rep < 2 * checkasm_iterations(); rep++)
+                check_head_case(level, c, dsp, s, k, 1 + (int)test_rng_below(r, 9),
+                                1 + (int)test_rng_below(r, 3), 1 + (int)test_rng_below(r, 70),
+                                1 + (int)test_rng_below(r, 9), r);
+}
+
 /* ---------------------------------------------------------------- graphs */
 
 typedef struct Graph { int scale, n; int32_t rows[LUTSR_CNN_MAX_LAYERS][8]; } Graph;
@@ -502,6 +648,7 @@ void checkasm_check_cnn(void)
         check_conv(level, &dsp, r);
         check_deconv(level, &dsp, r);
         check_pointwise(level, &c, &dsp, r);
+        check_max_head(level, &c, &dsp, r);
         check_graphs(level, (level->flags & LUTSR_CPU_FLAG_AVX2) ? LUTSR_CPU_AVX2 : LUTSR_CPU_SSE41, r);
     }
 }
