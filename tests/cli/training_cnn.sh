@@ -106,7 +106,7 @@ OMP_NUM_THREADS=2 $TPY training/train.py --config training/configs/esr-max-x3.js
 grep -q 'teacher is x2, the student x3' "$T/mis.txt" || fail "$(cat "$T/mis.txt")"
 tpy training/train.py --config training/configs/srlut-x2.json $COMMON --out "$T/d4" \
     --set stages.finetune.iters=1 --set distill.teacher="$T/ecbsr"
-grep -q '\[net\] 3/3 loss .*, distill L1 0\.[0-9]*[1-9]' "$T/tpy.out" || fail "srlut distill: $(cat "$T/tpy.out")"
+grep -q '\[net\] 3/3 loss .*, distill MSE 0\.[0-9]*[1-9]' "$T/tpy.out" || fail "srlut distill: $(cat "$T/tpy.out")"
 grep -q '\[finetune\] 1/1 loss [0-9.]* lr [^,]*$' "$T/tpy.out" || fail "finetune distilled: $(cat "$T/tpy.out")"
 [ -f "$T/d4/srlut-x2.lsr" ] || fail "srlut student: no model"
 exit 0
