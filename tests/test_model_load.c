@@ -754,7 +754,7 @@ static void test_open(void)
     free(f.p);
 }
 
-/* "x3": mulut-x3, then eclut-x3, then srlut-x3 in each directory; kinds
+/* "x3": eclut-x3, then srlut-x3, then mulut-x3 in each directory; kinds
  * this library cannot run are skipped; directory order wins. */
 static void test_open_alias(void)
 {
@@ -793,7 +793,7 @@ static void test_open_alias(void)
     char err[1024];
     int r = lutsr_model_open(&m, "x3", err, sizeof(err));
     if (r == LUTSR_ERR_MODEL_NOT_FOUND)
-        REQUIRE(strstr(err, "x3: no usable model found: looked for mulut-x3.lsr, eclut-x3.lsr or srlut-x3.lsr"));
+        REQUIRE(strstr(err, "x3: no usable model found: looked for eclut-x3.lsr, srlut-x3.lsr or mulut-x3.lsr"));
     else
         REQUIRE(r == 0 && strcmp(lutsr_model_metadata(m), "which: mulut"));
     lutsr_model_close(&m);
@@ -1138,18 +1138,28 @@ static void test_mulut_alloc_args(void)
     lutsr_model_close(&m);
 }
 
-/* "x3" prefers a runnable mulut-x3 over the other kinds in the same directory. */
+/* "x3" takes eclut-x3 over a runnable mulut-x3 in the same directory, and
+ * the mulut-x3 where it is the only kind there. */
 static void test_mulut_alias(void)
 {
-    char *df = tmp_path("f");
+    char *df = tmp_path("f"), *dg = tmp_path("g");
     REQUIRE(!mkdir(df, 0755));
+    REQUIRE(!mkdir(dg, 0755));
     static const int x3[2][4] = { { 1, 2, 6, 8 }, { 3, 1, 6, 8 } };
     TFile mu = tf_mulut(3, 2, x3, "which: mulut", 71);
     TFile ec = tf_lut(LUTSR_MODEL_ECLUT, 3, 0, 7, "which: eclut", 72);
     write_file(tmp_path("f/mulut-x3.lsr"), mu.p, mu.size);
     write_file(tmp_path("f/eclut-x3.lsr"), ec.p, ec.size);
+    write_file(tmp_path("g/mulut-x3.lsr"), mu.p, mu.size);
     REQUIRE(!setenv("LUTSR_MODEL_PATH", df, 1));
     LutsrModel *m = expect_open("x3");
+    REQUIRE(!strcmp(lutsr_model_metadata(m), "which: eclut"));
+    lutsr_model_close(&m);
+    /* g first: its mulut-x3 is the first file found */
+    char env[1200];
+    snprintf(env, sizeof(env), "%s:%s", dg, df);
+    REQUIRE(!setenv("LUTSR_MODEL_PATH", env, 1));
+    m = expect_open("x3");
     REQUIRE(!strcmp(lutsr_model_metadata(m), "which: mulut"));
     REQUIRE_CMP(lutsr_model_kind(m), ==, LUTSR_MODEL_MULUT);
     lutsr_model_close(&m);
