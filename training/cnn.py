@@ -23,7 +23,9 @@ Commands (raw 8-bit gray frames; compare with `lutsr upscale --size WxH`):
       least N distinct levels (so a flat output cannot pass).
   cnn.py selftest  every family x scale with random weights: the exported
       graph (run in PyTorch) equals the network, ECBSR's re-parameterised
-      form equals the multi-branch one (max |diff| < 1e-4), the limits hold;
+      form equals the multi-branch one (max |diff| < 1e-4), FSRCNN's and
+      IMDN's fast training forward equals their plain form in output and
+      in every parameter's gradient (< 1e-4), the limits hold;
       prints layers / tensors / parameters / MACs per LR pixel.
   cnn.py bench CONFIG... [--iters 20] [--batch 16] [--patch 48]  seconds per
       training step (padded forward, L1 loss, backward, Adam) on random
@@ -226,6 +228,44 @@ def randomize(net, gen):
                 m.scale.copy_(torch.randn(m.scale.shape, generator=gen) * 0.3)
 
 
+def train_form_reference(net):
+    """The plain PyTorch form of a network whose training forward is a
+    faster rewrite of it (FSRCNN: its nn.ConvTranspose2d, not the phase
+    conv + pixel shuffle; IMDN: the default layout, not channels-last),
+    as a function of x; None for the others."""
+    if isinstance(net, cm.FSRCNN):
+        return lambda x: net(x, deconv=True)
+    if isinstance(net, cm.IMDN):
+        def plain(x):
+            net.channels_last = False
+            try:
+                return net(x)
+            finally:
+                net.channels_last = True
+        return plain
+    return None
+
+
+def compare_training_forms(net, ref, x, gen):
+    """(max |output diff|, max |gradient diff| / max |gradient|) between
+    net(x) and ref(x), the gradients those of every parameter for a random
+    linear loss: the rewrite must train the same, not just infer the same."""
+    outs, grads = [], []
+    probe = None
+    for fn in (net, ref):
+        net.zero_grad(set_to_none=True)
+        y = fn(x)
+        if probe is None:
+            probe = torch.rand(y.shape, generator=gen) - 0.5
+        (y * probe).sum().backward()
+        outs.append(y.detach())
+        grads.append(torch.cat([p.grad.reshape(-1) for p in net.parameters()]))
+    net.zero_grad(set_to_none=True)
+    od = float((outs[0] - outs[1]).abs().max())
+    gd = float((grads[0] - grads[1]).abs().max() / grads[1].abs().max().clamp(min=1e-12))
+    return od, gd
+
+
 SELFTEST = [("esr-max", {}), ("esr-tm", {}), ("esr-tr", {}), ("esr-cnn", {}),
             ("ecbsr", {}), ("ecbsr", {"m": 4, "c": 8}), ("fsrcnn", {}), ("imdn", {})]
 
@@ -258,6 +298,11 @@ def cmd_selftest(a):
                     fd = float((want - ref).abs().max())
                 extra = "  fused-training max |diff| %.2e  reparam max |diff| %.2e" % (fd, rd)
                 ok = ok and rd < 1e-4 and fd < 1e-4
+            ref = train_form_reference(net)
+            if ref is not None:
+                od, gd = compare_training_forms(net, ref, x, gen)
+                extra += "  fast-training max |diff| %.2e  grad rel diff %.2e" % (od, gd)
+                ok = ok and od < 1e-4 and gd < 1e-4
             print("%-32s %5d %6d %7d %9d %9.0f %10.2e%s%s" % (
                 cm.describe(arch, net), s, len(rows), 1 + len(weights),
                 sum(w.size for w in weights.values()),

@@ -242,11 +242,74 @@ def plain_ecbsr(scale, m, c):
 
 # ---------------------------------------------------------------- FSRCNN
 
+def deconv_taps(k, s, p):
+    """How a 1-D transposed conv (kernel k, stride s, padding p, output
+    s x the input) reads its input, per output phase: output s*q + r is
+    sum over t of x[q + t] * w[r + p - s*t], for the t where that kernel
+    index lies in 0..k-1. Returns (lo, idx, mask): t runs lo .. lo + n - 1,
+    idx [s, n] the kernel index per (phase, tap) (0 where none), mask [s, n]
+    1.0 where there is one. Every kernel index appears exactly once."""
+    ts = [t for r in range(s) for t in range(-k, k + 1) if 0 <= r + p - s * t < k]
+    lo, n = min(ts), max(ts) - min(ts) + 1
+    idx = torch.zeros(s, n, dtype=torch.long)
+    mask = torch.zeros(s, n)
+    for r in range(s):
+        for j in range(n):
+            kk = r + p - s * (lo + j)
+            if 0 <= kk < k:
+                idx[r, j], mask[r, j] = kk, 1.0
+    return lo, idx, mask
+
+
+class PhaseDeconv(nn.Module):
+    """A square nn.ConvTranspose2d whose output is exactly stride x its
+    input (kernel - 2 padding + output padding = stride), run as a conv on
+    the input grid to stride^2 channels (one per output phase; its taps
+    gathered from the deconv kernel) and a pixel shuffle: the same linear
+    map, so the same function and the same gradients for the deconv's
+    parameters. Why: PyTorch's CPU transposed conv (slow_conv_transpose2d,
+    im2col + reference BLAS here) took ~75% of an FSRCNN step, forward
+    and backward; oneDNN runs the conv form far faster. It holds no
+    parameters (only non-persistent index buffers): forward() takes the
+    deconv's own weight and bias, so checkpoints and the export are
+    unchanged (cnn.py selftest checks it against the deconv)."""
+
+    def __init__(self, m):
+        super().__init__()
+        k, s, p, op = m.kernel_size[0], m.stride[0], m.padding[0], m.output_padding[0]
+        if (m.kernel_size[1], m.stride[1], m.padding[1], m.output_padding[1]) != (k, s, p, op) \
+                or k - 2 * p + op != s or m.groups != 1 or m.dilation != (1, 1):
+            raise ValueError("PhaseDeconv: want a square deconv with output = stride x input")
+        self.s = s
+        lo, idx, mask = deconv_taps(k, s, p)
+        n = idx.shape[1]
+        self.pad = (-lo, lo + n - 1, -lo, lo + n - 1)  # left, right, top, bottom
+        self.register_buffer("idx", idx, persistent=False)
+        self.register_buffer("mask", (mask[:, :, None, None] * mask[None, None]), persistent=False)
+
+    def conv_weight(self, w):
+        """The deconv kernel w [c_in, c_out, k, k] as a conv kernel
+        [c_out * s*s, c_in, n, n]: channel (o, r1, r2) = phase (r1, r2) of
+        output channel o, as pixel_shuffle orders it."""
+        i = self.idx
+        g = w[:, :, i[:, :, None, None], i[None, None]]      # c_in, c_out, s, n, s, n
+        g = g * self.mask
+        ci, co, s, n = w.shape[0], w.shape[1], self.s, i.shape[1]
+        return g.permute(1, 2, 4, 0, 3, 5).reshape(co * s * s, ci, n, n)
+
+    def forward(self, x, weight, bias):
+        b = bias.repeat_interleave(self.s * self.s) if bias is not None else None
+        y = F.conv2d(F.pad(x, self.pad), self.conv_weight(weight), b)
+        return F.pixel_shuffle(y, self.s)
+
+
 class FSRCNN(nn.Module):
     """FSRCNN(d, s, m): 5x5 conv 1 -> d, 1x1 shrink d -> s, m x 3x3 s -> s,
     1x1 expand s -> d, PReLU after each, 9x9 transposed conv d -> 1 with
     stride = scale (padding 4, output padding scale - 1: exactly s x the
-    LR size)."""
+    LR size). The deconvolution trains as a conv and pixel shuffle
+    (PhaseDeconv: same parameters, same function); forward(x, deconv=True)
+    runs nn.ConvTranspose2d itself."""
 
     def __init__(self, scale, d=56, s=12, m=4):
         super().__init__()
@@ -261,14 +324,17 @@ class FSRCNN(nn.Module):
         # 1e-2 here, which Adam's first steps reach anyway) around mid-gray.
         nn.init.normal_(self.last.weight, std=1e-2)
         nn.init.constant_(self.last.bias, 0.5)
+        self.phase = PhaseDeconv(self.last)  # no parameters, no state_dict entries
 
     def convs(self):
         return [self.first, self.shrink] + list(self.maps) + [self.expand]
 
-    def forward(self, x):
+    def forward(self, x, deconv=False):
         for conv, act in zip(self.convs(), self.acts):
             x = act(conv(x))
-        return self.last(x)
+        if deconv:
+            return self.last(x)
+        return self.phase(x, self.last.weight, self.last.bias)
 
 
 # ------------------------------------------------------------------ IMDN
@@ -314,7 +380,9 @@ class IMDB(nn.Module):
 class IMDN(nn.Module):
     """IMDN: 3x3 conv 1 -> c, `blocks` IMDBs, 1x1 fusion of all block
     outputs + LeakyReLU, 3x3 conv, plus the first features, 3x3 conv to
-    s*s channels, pixel shuffle."""
+    s*s channels, pixel shuffle. On CPU the activations are channels-last
+    (forward); channels_last = False runs the default layout (cnn.py
+    selftest checks the two agree)."""
 
     def __init__(self, scale, c=24, blocks=6, cca_reduction=16):
         super().__init__()
@@ -326,9 +394,18 @@ class IMDN(nn.Module):
         self.fuse = nn.Conv2d(c * blocks, c, 1)
         self.lr_conv = nn.Conv2d(c, c, 3, padding=1)
         self.up = nn.Conv2d(c, scale * scale, 3, padding=1)
+        self.channels_last = True  # CPU activation layout (see forward); not state
 
     def forward(self, x):
         fea = self.fea(x)
+        if self.channels_last and fea.device.type == "cpu":
+            # Channels-last activations (same values, another layout): the
+            # 24-channel convs then run in oneDNN's NHWC kernels instead of
+            # reordering every input / gradient to a 16-blocked layout
+            # padded to 32 channels and back; an IMDN x2 training step on
+            # one loaded core went from ~0.9-1.1 to ~0.7-0.9 s. Every later conv, add
+            # and concatenation keeps the layout.
+            fea = fea.contiguous(memory_format=torch.channels_last)
         y, outs = fea, []
         for b in self.blocks:
             y = b(y)

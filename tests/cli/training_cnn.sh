@@ -6,7 +6,9 @@
 #    ECBSR re-parameterised into one 3x3 conv per block equals the
 #    multi-branch network (max |diff| < 1e-4; so does its training forward,
 #    which convolves with the branches' summed kernel), a 7-block IMDN is refused
-#    (128-layer limit);
+#    (128-layer limit); FSRCNN's and IMDN's fast training forwards (phase
+#    conv for the deconvolution; channels-last) equal their plain PyTorch
+#    form in output and in every parameter's gradient (< 1e-4);
 #  - train.py runs each family for 3 iterations and exports a .lsr; the C
 #    engine (`lutsr upscale`, --cpu none and auto) reproduces the PyTorch
 #    training-time network's output (ECBSR: the conv of its five branches'
@@ -40,6 +42,11 @@ grep -q 'selftest: all ok' "$T/tpy.out" || { cat "$T/tpy.out"; fail "cnn.py self
 [ "$(grep -c 'ECBSR.*reparam max |diff| [0-9.e-]*$' "$T/tpy.out")" -eq 6 ] ||
     { cat "$T/tpy.out"; fail "want 6 ECBSR re-parameterisation checks"; }
 grep -q 'imdn, 7 blocks: rejected' "$T/tpy.out" || fail "7-block IMDN not refused"
+# FSRCNN trains its deconvolution as a phase conv + pixel shuffle, IMDN in
+# channels-last on CPU: output and every parameter's gradient must equal
+# the plain nn.ConvTranspose2d / default-layout form (x2, x3, x4 each).
+[ "$(grep -c '^\(FSRCNN\|IMDN\).*fast-training max |diff| [0-9.e-]*  grad rel diff [0-9.e-]*$' \
+    "$T/tpy.out")" -eq 6 ] || { cat "$T/tpy.out"; fail "want 6 fast-training equivalence checks"; }
 
 # One short run per family (scales spread over 2, 3, 4).
 RUNS="esr-max:2 esr-tm:3 esr-tr:4 esr-cnn:2 ecbsr:2 ecbsr-m4c8:4 fsrcnn:3 imdn:2"
