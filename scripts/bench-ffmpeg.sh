@@ -20,7 +20,7 @@ done
 models=$(for m in models/*-x2.lsr; do [ -f "$m" ] && basename "$m" .lsr; done)
 # The model `x2` resolves to (the engine's short-name order).
 default=""
-for k in mulut eclut srlut; do [ -z "$default" ] && [ -f "models/$k-x2.lsr" ] && default=$k-x2; done
+for k in eclut srlut mulut; do [ -z "$default" ] && [ -f "models/$k-x2.lsr" ] && default=$k-x2; done
 
 # fps IN VF THREADS: best of 3 wall-clock runs.
 fps() {
