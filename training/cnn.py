@@ -267,7 +267,8 @@ def compare_training_forms(net, ref, x, gen):
 
 
 SELFTEST = [("esr-max", {}), ("esr-tm", {}), ("esr-tr", {}), ("esr-cnn", {}),
-            ("ecbsr", {}), ("ecbsr", {"m": 4, "c": 8}), ("fsrcnn", {}), ("imdn", {})]
+            ("ecbsr", {}), ("ecbsr", {"m": 4, "c": 8}), ("fsrcnn", {}),
+            ("fsrcnn", {"residual": True}), ("imdn", {})]
 
 
 def cmd_selftest(a):

@@ -158,7 +158,11 @@ def _fsrcnn(g, net):
     x = 0
     for conv, act in zip(net.convs(), net.acts):
         x = g.prelu(g.conv_m(x, conv), act.weight)
-    g.deconv(x, net.last)
+    y = g.deconv(x, net.last)
+    if net.residual:
+        s2 = net.s * net.s
+        up = g.op("pixel_shuffle", g.op("repeat", 0, s2, p=(s2,)), 1, p=(net.s,))
+        g.op("add", y, 1, in1=up)
 
 
 def _padded(w, c_in, idx):

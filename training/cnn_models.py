@@ -309,11 +309,18 @@ class FSRCNN(nn.Module):
     stride = scale (padding 4, output padding scale - 1: exactly s x the
     LR size). The deconvolution trains as a conv and pixel shuffle
     (PhaseDeconv: same parameters, same function); forward(x, deconv=True)
-    runs nn.ConvTranspose2d itself."""
+    runs nn.ConvTranspose2d itself.
 
-    def __init__(self, scale, d=56, s=12, m=4):
+    residual=True adds the nearest-upsampled input to the output (ECBSR's
+    global residual; in the engine REPEAT + PIXEL_SHUFFLE + ADD, ~1 op per
+    HR pixel): the network then learns the detail, not the whole image,
+    which the published form takes far more iterations to learn (x2 on
+    CPU: 34.4 dB after 16k iterations without it)."""
+
+    def __init__(self, scale, d=56, s=12, m=4, residual=False):
         super().__init__()
         self.s = scale
+        self.residual = bool(residual)
         self.first = nn.Conv2d(1, d, 5, padding=2)
         self.shrink = nn.Conv2d(d, s, 1)
         self.maps = nn.ModuleList(nn.Conv2d(s, s, 3, padding=1) for _ in range(m))
@@ -323,18 +330,20 @@ class FSRCNN(nn.Module):
         # A small Gaussian deconvolution (FSRCNN uses std 1e-3 with SGD;
         # 1e-2 here, which Adam's first steps reach anyway) around mid-gray.
         nn.init.normal_(self.last.weight, std=1e-2)
-        nn.init.constant_(self.last.bias, 0.5)
+        nn.init.constant_(self.last.bias, 0.0 if self.residual else 0.5)
         self.phase = PhaseDeconv(self.last)  # no parameters, no state_dict entries
 
     def convs(self):
         return [self.first, self.shrink] + list(self.maps) + [self.expand]
 
     def forward(self, x, deconv=False):
+        inp = x
         for conv, act in zip(self.convs(), self.acts):
             x = act(conv(x))
-        if deconv:
-            return self.last(x)
-        return self.phase(x, self.last.weight, self.last.bias)
+        y = self.last(x) if deconv else self.phase(x, self.last.weight, self.last.bias)
+        if self.residual:
+            y = y + F.interpolate(inp, scale_factor=self.s, mode="nearest")
+        return y
 
 
 # ------------------------------------------------------------------ IMDN
@@ -435,7 +444,7 @@ def build(arch, scale, **p):
     if arch == "ecbsr":
         return ECBSR(scale, **take(m=4, c=16, depth_mult=2.0))
     if arch == "fsrcnn":
-        return FSRCNN(scale, **take(d=56, s=12, m=4))
+        return FSRCNN(scale, **take(d=56, s=12, m=4, residual=False))
     if arch == "imdn":
         return IMDN(scale, **take(c=24, blocks=6, cca_reduction=16))
     raise ValueError("model arch %r: expected one of %s" % (arch, ", ".join(ARCHS)))
@@ -453,8 +462,8 @@ def describe(arch, net):
     if isinstance(net, ECBSR):
         return "ECBSR-M%dC%d" % (net.m, net.c)
     if isinstance(net, FSRCNN):
-        return "FSRCNN(d=%d, s=%d, m=%d)" % (net.first.out_channels, net.shrink.out_channels,
-                                             len(net.maps))
+        return "FSRCNN(d=%d, s=%d, m=%d%s)" % (net.first.out_channels, net.shrink.out_channels,
+                                               len(net.maps), ", residual" if net.residual else "")
     if isinstance(net, IMDN):
         return "IMDN (c=%d, %d blocks)" % (net.c, len(net.blocks))
     return arch

@@ -85,8 +85,9 @@ def randomize(net, gen):
 
 
 class FSRCNN(nn.Module):
-    def __init__(self, s, d=8, sh=4, m=1):
+    def __init__(self, s, d=8, sh=4, m=1, residual=False):
         super().__init__()
+        self.s, self.residual = s, residual
         self.first = nn.Conv2d(1, d, 5, padding=2)
         self.shrink = nn.Conv2d(d, sh, 1)
         self.maps = nn.ModuleList(nn.Conv2d(sh, sh, 3, padding=1) for _ in range(m))
@@ -95,12 +96,16 @@ class FSRCNN(nn.Module):
         self.last = nn.ConvTranspose2d(d, 1, 9, stride=s, padding=4, output_padding=s - 1)
 
     def forward(self, x):
+        inp = x
         x = self.acts[0](self.first(x))
         x = self.acts[1](self.shrink(x))
         for i, m in enumerate(self.maps):
             x = self.acts[2 + i](m(x))
         x = self.acts[-1](self.expand(x))
-        return self.last(x)
+        y = self.last(x)
+        if self.residual:  # plus the nearest-upsampled input (HR ADD)
+            y = y + F.interpolate(inp, scale_factor=self.s, mode="nearest")
+        return y
 
     def export(self, g):
         x = g.prelu(g.conv(0, self.first), self.acts[0].weight)
@@ -108,7 +113,11 @@ class FSRCNN(nn.Module):
         for i, m in enumerate(self.maps):
             x = g.prelu(g.conv(x, m), self.acts[2 + i].weight)
         x = g.prelu(g.conv(x, self.expand), self.acts[-1].weight)
-        g.deconv(x, self.last)
+        y = g.deconv(x, self.last)
+        if self.residual:
+            s2 = self.s * self.s
+            up = g.add("pixel_shuffle", g.add("repeat", 0, s2, p=(s2,)), 1, p=(self.s,))
+            g.add("add", y, 1, in1=up)
 
 
 class ECBSR(nn.Module):
@@ -240,6 +249,7 @@ class IMDN(nn.Module):
 NETS = [
     ("fsrcnn-x2", lambda: FSRCNN(2)),
     ("fsrcnn-x3", lambda: FSRCNN(3)),
+    ("fsrcnn-res-x4", lambda: FSRCNN(4, residual=True)),
     ("ecbsr-x2", lambda: ECBSR(2)),
     ("ecbsr-x4", lambda: ECBSR(4)),
     ("esr-max-x2", lambda: ESR(2, "max")),
