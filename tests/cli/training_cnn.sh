@@ -44,9 +44,11 @@ grep -q 'selftest: all ok' "$T/tpy.out" || { cat "$T/tpy.out"; fail "cnn.py self
 grep -q 'imdn, 7 blocks: rejected' "$T/tpy.out" || fail "7-block IMDN not refused"
 # FSRCNN trains its deconvolution as a phase conv + pixel shuffle, IMDN in
 # channels-last on CPU: output and every parameter's gradient must equal
-# the plain nn.ConvTranspose2d / default-layout form (x2, x3, x4 each).
+# the plain nn.ConvTranspose2d / default-layout form (x2, x3, x4 each;
+# FSRCNN with and without the global residual).
 [ "$(grep -c '^\(FSRCNN\|IMDN\).*fast-training max |diff| [0-9.e-]*  grad rel diff [0-9.e-]*$' \
-    "$T/tpy.out")" -eq 6 ] || { cat "$T/tpy.out"; fail "want 6 fast-training equivalence checks"; }
+    "$T/tpy.out")" -eq 9 ] || { cat "$T/tpy.out"; fail "want 9 fast-training equivalence checks"; }
+[ "$(grep -c '^FSRCNN(.*residual)' "$T/tpy.out")" -eq 3 ] || fail "want 3 residual FSRCNN checks"
 
 # One short run per family (scales spread over 2, 3, 4).
 RUNS="esr-max:2 esr-tm:3 esr-tr:4 esr-cnn:2 ecbsr:2 ecbsr-m4c8:4 fsrcnn:3 imdn:2"
