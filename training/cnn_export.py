@@ -273,11 +273,19 @@ def _space(rows, i):
 
 # ------------------------------------------------------ graph in PyTorch
 
+def _tensor(v, device):
+    """float32 tensor of a weight array; copies numpy arrays (those read from a
+    file are read-only, which torch warns about), leaves tensors as they are."""
+    if not torch.is_tensor(v):
+        v = torch.from_numpy(np.array(v, np.float32))
+    return v.to(device=device, dtype=torch.float32)
+
+
 def run_graph(rows, weights, x):
     """docs/cnn.md's semantics in PyTorch: x N x 1 x h x w (pixel / 255),
     returns buffer L (N x 1 x sh x sw). Differentiable in x (a .lsr CNN
     can serve as a distillation teacher through it)."""
-    w = {k: torch.as_tensor(np.asarray(v, np.float32)).to(x.device) for k, v in weights.items()}
+    w = {k: _tensor(v, x.device) for k, v in weights.items()}
     bufs = [x]
     for i, (op, in0, in1, c_out, p0, p1, p2, p3) in enumerate(rows):
         a = bufs[in0]
@@ -338,7 +346,10 @@ class GraphModule(torch.nn.Module):
 
     def __init__(self, path):
         super().__init__()
-        self.s, self.rows, self.w = load_graph(path)
+        self.s, self.rows, w = load_graph(path)
+        self.w = {k: _tensor(v, "cpu") for k, v in w.items()}  # converted once, not per call
 
     def forward(self, x):
+        if any(v.device != x.device for v in self.w.values()):
+            self.w = {k: v.to(x.device) for k, v in self.w.items()}
         return run_graph(self.rows, self.w, x)
