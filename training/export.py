@@ -23,6 +23,7 @@ except for the metadata's date):
 """
 import argparse
 import datetime
+import json
 import os
 import sys
 
@@ -36,6 +37,9 @@ def metadata(cfg, history, pipe, info):
         "arch": getattr(pipe, "arch", pipe.kind),
         "scale": pipe.scale,
         "config": cfg.get("name", "?"),
+        # the network's shape (nf, layers, out_shift...) as trained: the
+        # config name alone does not say which --set overrides were used
+        "model": json.dumps(cfg.get("model", {}), sort_keys=True),
         "data": info.get("data", "?"),
         "iterations": ", ".join("%s %d" % (n, history.get(n, {}).get("iters", 0))
                                 for n, k in pipe.stages if k == "train"),
