@@ -12,6 +12,9 @@ Interface:
                                    .train_names, .val: {name: uint8 Y (HR)}
   synthetic_cache(out, count, size, seed)
                                    a tiny cache of generated images (tests)
+  subset(cache, fraction, seed) -> [index]: a random set of whole training
+      images, about `fraction` of the pixels (the data-size experiments:
+      config "data": {"subset": f}); keeps cache order
   PatchSampler(cache, scale, patch, batch, seed, jitter=(0.7, 1.0),
                augment=True, weight="sqrt")
       .next() -> (lr, hr): uint8 arrays (batch, patch, patch) and
@@ -157,6 +160,24 @@ class Cache:
 
 def load_cache(path):
     return Cache(path)
+
+
+def subset(cache, fraction, seed):
+    """Indices of whole images, drawn in a random order seeded by `seed`
+    until they hold at least `fraction` of the cache's training pixels,
+    returned in cache order. Whole images, not crops: a smaller set of
+    scenes is what a smaller dataset is."""
+    fraction = float(fraction)
+    if not 0 < fraction <= 1:
+        raise ValueError("data.subset must be in (0, 1], got %r" % (fraction,))
+    order = np.random.default_rng([int(seed), 0x5B5E7]).permutation(len(cache.train))
+    target, got, keep = fraction * cache.pixels, 0, []
+    for i in order:
+        if got >= target:
+            break
+        keep.append(int(i))
+        got += cache.train[i].size
+    return sorted(keep)
 
 
 class PatchSampler:

@@ -41,6 +41,8 @@ any key, the value parsed as JSON when it parses, else taken as a string):
     model:  kind-specific (srlut: interval_bits, nf, layers)
     data:   cache (.npz from data.py), patch (LR side), batch, jitter [lo, hi],
             augment, weight ("sqrt" | "area" | "uniform"), limit (first N images),
+            subset (a seeded random set of whole images holding that
+            fraction of the pixels, for data-size experiments),
             prefetch (batches made ahead in a thread; default 4 on CUDA, 0 on CPU)
     stages: {NAME: {iters, lr, lr_end, schedule ("cosine" | "constant" | "step"),
                     warmup, weight_decay, loss ("mse" | "l1"), batch, patch}}
@@ -243,6 +245,17 @@ class Trainer:
         self.log("data: %s: %d images, %.1f Mpx, loaded in %.1f s" % (
             os.path.relpath(cache_path, ROOT), len(self.cache.train), self.cache.pixels / 1e6,
             time.time() - t0))
+        subset = ""
+        if dc.get("subset") is not None:
+            try:
+                keep = data.subset(self.cache, dc["subset"], cfg["seed"])
+            except (TypeError, ValueError) as e:
+                raise SystemExit("data.subset: %s" % e)
+            self.cache.train = [self.cache.train[i] for i in keep]
+            self.cache.train_names = [self.cache.train_names[i] for i in keep]
+            subset = "; subset %s of the pixels" % dc["subset"]
+            self.log("data: subset %s: %d images, %.1f Mpx" % (
+                dc["subset"], len(self.cache.train), self.cache.pixels / 1e6))
         self.val = data.val_pairs(self.cache, self.pipe.scale)
         sets = sorted({n.split("/")[0] for n, _, _ in self.val})
         self.val_desc = "%s, %d images" % ("+".join(sets), len(self.val))
@@ -253,7 +266,7 @@ class Trainer:
                     "augment %s" % (os.path.basename(cache_path), len(self.cache.train),
                                     self.cache.pixels / 1e6, dc.get("patch", 48),
                                     dc.get("batch", 16), dc.get("jitter", [0.7, 1.0]),
-                                    dc.get("augment", True)),
+                                    dc.get("augment", True)) + subset,
             "device": device_name(device),
             "trained_on_cpu": device.type == "cpu",
             "git": git_commit(),

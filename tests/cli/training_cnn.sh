@@ -20,7 +20,9 @@
 #  - distillation: a CNN student with a checkpoint teacher and one with a
 #    .lsr teacher train, log the distillation term, record it in the
 #    metadata and end with other weights than the same run without it; an
-#    SR-LUT student's network stage distils from a CNN checkpoint.
+#    SR-LUT student's network stage distils from a CNN checkpoint;
+#  - data.subset trains on a seeded, reproducible set of whole images and
+#    says so in the log and the metadata; a fraction outside (0, 1] is refused.
 . tests/cli/common.inc "$@"
 . tests/cli/training_common.inc
 need_torch
@@ -118,4 +120,17 @@ tpy training/train.py --config training/configs/srlut-x2.json $COMMON --out "$T/
 grep -q '\[net\] 3/3 loss .*, distill MSE 0\.[0-9]*[1-9]' "$T/tpy.out" || fail "srlut distill: $(cat "$T/tpy.out")"
 grep -q '\[finetune\] 1/1 loss [0-9.]* lr [^,]*$' "$T/tpy.out" || fail "finetune distilled: $(cat "$T/tpy.out")"
 [ -f "$T/d4/srlut-x2.lsr" ] || fail "srlut student: no model"
+
+# data.subset: a seeded set of whole images (data-size experiments), said
+# in the log and the metadata, the same set every run; out of (0, 1]: refused.
+tpy training/train.py --config training/configs/esr-max-x2.json $COMMON --out "$T/s1" --set data.subset=0.5
+grep -q 'data: subset 0.5: [123] images, 0.0[0-9]* Mpx' "$T/tpy.out" || fail "subset: $(cat "$T/tpy.out")"
+ok info "$T/s1/cnn-x2.lsr"
+grep -q 'data: .*; subset 0.5 of the pixels' "$T/ok.out" || fail "subset metadata: $(cat "$T/ok.out")"
+same_tensors "$T/esr-max/cnn-x2.lsr" "$T/s1/cnn-x2.lsr" && fail "a subset run equals the full-data run"
+tpy training/train.py --config training/configs/esr-max-x2.json $COMMON --out "$T/s2" --set data.subset=0.5
+same_tensors "$T/s1/cnn-x2.lsr" "$T/s2/cnn-x2.lsr" || fail "two subset runs differ"
+OMP_NUM_THREADS=2 $TPY training/train.py --config training/configs/esr-max-x2.json $COMMON --out "$T/s3" \
+    --set data.subset=1.5 > "$T/sub.txt" 2>&1 && fail "data.subset=1.5 accepted"
+grep -q 'data.subset must be in (0, 1\], got 1.5' "$T/sub.txt" || fail "$(cat "$T/sub.txt")"
 exit 0
