@@ -21,17 +21,19 @@
  * scratch.
  *
  * Global statistics. MEAN_STD pools over the whole plane, which no tile
- * sees. Once per frame, the first rows() call to get there runs the part
- * of the graph that feeds the MEAN_STD layers over the whole frame, tile
- * by tile in row order (sums in double, per row, then rows in order), and
- * then every G-space layer. MEAN_STD layers whose input depends on
- * another's result (stacked IMDN blocks) take one more such pass each.
+ * sees. Once per frame, before any output, the part of the graph that
+ * feeds the MEAN_STD layers runs over the whole frame, tile by tile (sums
+ * in double, per row, then rows in order), and then every G-space layer.
+ * MEAN_STD layers whose input depends on another's result (stacked IMDN
+ * blocks) take one more such pass each, so these passes are most of an
+ * IMDN frame's work. The jobs of the frame (lib.c runs them in parallel)
+ * share them: each takes tiles of the current pass until none is left,
+ * and keeps its rows' sums per row, which the pass's last job adds up in
+ * row order, so the values do not depend on which job ran which tile.
  * The G values are cached in the context, keyed by the CRC-32 of the
- * source plane's bytes plus its size, under a mutex: lib.c runs the jobs
- * of one frame in parallel, and they all need the same values; the first
- * computes them while the others wait, later ones only copy them. Two
- * different planes with the same size and CRC would share statistics
- * (a 2^-32 chance per frame change).
+ * source plane's bytes plus its size, under a mutex; later jobs only copy
+ * them. Two different planes with the same size and CRC would share
+ * statistics (a 2^-32 chance per frame change).
  *
  * Arithmetic: float32, each sum in the order docs/cnn.md states (input
  * channel, then kernel row, then column; the bias added last), products
@@ -597,13 +599,17 @@ static size_t cnn_scratch_size(const void *priv, int src_w)
     return (bufs_floats(c, &d) + tmp_floats(&d) + round16((size_t)c->g_total)) * sizeof(float);
 }
 
-/* Sums of MEAN_STD layer i's input over rows [a, b) of its space. */
+/* Sums of MEAN_STD layer i's input over rows [a, b) of its space, each
+ * row's per channel: stored in the row's slot of rowsums (st_per_row, tiles
+ * in any order; end_pass() adds them up in row order) or added to the
+ * layer's sums at once (tiles in order). The same additions either way. */
 static void accumulate(CnnContext *c, int i, const View *in, int w, int a, int b)
 {
+    const int nc = c->layers[i].c_in;
     double *sum = c->sums + (size_t)i * 2 * LUTSR_CNN_MAX_CHANNELS;
     double *sq = sum + LUTSR_CNN_MAX_CHANNELS;
     for (int y = a; y < b; y++)
-        for (int ch = 0; ch < c->layers[i].c_in; ch++) {
+        for (int ch = 0; ch < nc; ch++) {
             const float *row = vrow(in, y, ch);
             double rs = 0, rq = 0;
             for (int x = 0; x < w; x++) {
@@ -611,8 +617,14 @@ static void accumulate(CnnContext *c, int i, const View *in, int w, int a, int b
                 rs += v;
                 rq += v * v;
             }
-            sum[ch] += rs;
-            sq[ch] += rq;
+            if (c->st_per_row) {
+                double *slot = c->rowsums + c->st_off[i] + ((size_t)y * nc + ch) * 2;
+                slot[0] = rs;
+                slot[1] = rq;
+            } else {
+                sum[ch] += rs;
+                sq[ch] += rq;
+            }
         }
 }
 
@@ -660,86 +672,143 @@ static void forward(CnnContext *stats_ctx, const CnnContext *c, const LutsrPlane
     }
 }
 
-/* The statistics pass (lock held): fills c->gvals for the plane. */
-static void compute_stats(CnnContext *c, const LutsrPlane *src, const Dims *d, const Scratch *sc)
+/* Sets up the next statistics pass (lock held): the MEAN_STD layers whose
+ * input needs no G value still missing. Returns 0 when there is none left. */
+static int start_pass(CnnContext *c, const Dims *d)
 {
-    uint8_t ready[CNN_MAX_BUFFERS] = { 0 }, blocked[CNN_MAX_BUFFERS] = { 0 };
-    uint8_t done[LUTSR_CNN_MAX_LAYERS] = { 0 }, active[LUTSR_CNN_MAX_LAYERS];
-    View v[CNN_MAX_BUFFERS];
-    Layout lay;
-    layout(c, c->rows_stat, d, &lay);
-    for (;;) {
-        /* A MEAN_STD layer can run once its input needs no G value still
-         * missing. */
-        int any = 0;
-        for (int i = 0; i < c->n_layers; i++) {
-            const LutsrCnnLayer *l = &c->layers[i];
-            const int j = i + 1;
-            blocked[j] = c->space[j] == LUTSR_CNN_G ? !ready[j] :
-                         blocked[l->in0] || (l->in1 >= 0 && blocked[l->in1]);
-        }
-        for (int i = 0; i < c->n_layers; i++) {
-            active[i] = c->layers[i].op == LUTSR_CNN_MEAN_STD && !done[i] && !blocked[c->layers[i].in0];
-            any |= active[i];
-            if (active[i])
-                memset(c->sums + (size_t)i * 2 * LUTSR_CNN_MAX_CHANNELS, 0,
-                       2 * LUTSR_CNN_MAX_CHANNELS * sizeof(double));
-        }
-        if (!any)
-            break;
-        const int h = d->h[LUTSR_CNN_LR];
-        for (int t0 = 0; t0 < h; t0 += c->tile_rows)
-            forward(c, c, src, d, &lay, sc, c->gvals, active, t0, mini(h, t0 + c->tile_rows), v);
+    uint8_t blocked[CNN_MAX_BUFFERS] = { 0 };
+    for (int i = 0; i < c->n_layers; i++) {
+        const LutsrCnnLayer *l = &c->layers[i];
+        const int j = i + 1;
+        blocked[j] = c->space[j] == LUTSR_CNN_G ? !c->st_ready[j] :
+                     blocked[l->in0] || (l->in1 >= 0 && blocked[l->in1]);
+    }
+    int any = 0;
+    size_t need = 0;
+    for (int i = 0; i < c->n_layers; i++) {
+        const LutsrCnnLayer *l = &c->layers[i];
+        c->st_active[i] = l->op == LUTSR_CNN_MEAN_STD && !c->st_finished[i] && !blocked[l->in0];
+        if (!c->st_active[i])
+            continue;
+        any = 1;
+        memset(c->sums + (size_t)i * 2 * LUTSR_CNN_MAX_CHANNELS, 0,
+               2 * LUTSR_CNN_MAX_CHANNELS * sizeof(double));
+        c->st_off[i] = need;
+        need += (size_t)d->h[c->space[l->in0]] * l->c_in * 2;
+    }
+    if (!any)
+        return 0;
+    /* Without room for the row sums (a few MB at most), the tiles run one
+     * at a time, in order: slower, the same bytes. */
+    if (need > c->rowsums_cap) {
+        free(c->rowsums);
+        c->rowsums = malloc(need * sizeof(*c->rowsums));
+        c->rowsums_cap = c->rowsums ? need : 0;
+    }
+    c->st_per_row = c->rowsums != NULL;
+    c->st_tiles = (d->h[LUTSR_CNN_LR] + c->tile_rows - 1) / c->tile_rows;
+    c->st_next = c->st_done = 0;
+    return 1;
+}
 
-        /* mean + population std, var = E[x^2] - mean^2 from the double sums. */
-        for (int i = 0; i < c->n_layers; i++) {
-            if (!active[i])
-                continue;
-            const int sp = c->space[c->layers[i].in0];
-            const double n = (double)d->h[sp] * d->w[sp];
-            const double *sum = c->sums + (size_t)i * 2 * LUTSR_CNN_MAX_CHANNELS;
-            const double *sq = sum + LUTSR_CNN_MAX_CHANNELS;
-            for (int ch = 0; ch < c->layers[i].c_in; ch++) {
-                const double mean = sum[ch] / n, var = sq[ch] / n - mean * mean;
-                c->gvals[c->goff[i + 1] + ch] = (float)(mean + sqrt(var > 0 ? var : 0));
-            }
-            done[i] = 1;
-            ready[i + 1] = 1;
+/* Ends a statistics pass (lock held, every tile done): the sums in row
+ * order, mean + population std (var = E[x^2] - mean^2), then the G-space
+ * layers whose inputs are now known, in order. */
+static void end_pass(CnnContext *c, const Dims *d, const Scratch *sc)
+{
+    for (int i = 0; i < c->n_layers; i++) {
+        if (!c->st_active[i])
+            continue;
+        const LutsrCnnLayer *l = &c->layers[i];
+        const int sp = c->space[l->in0], nc = l->c_in;
+        double *sum = c->sums + (size_t)i * 2 * LUTSR_CNN_MAX_CHANNELS;
+        double *sq = sum + LUTSR_CNN_MAX_CHANNELS;
+        if (c->st_per_row)
+            for (int y = 0; y < d->h[sp]; y++)
+                for (int ch = 0; ch < nc; ch++) {
+                    const double *slot = c->rowsums + c->st_off[i] + ((size_t)y * nc + ch) * 2;
+                    sum[ch] += slot[0];
+                    sq[ch] += slot[1];
+                }
+        const double n = (double)d->h[sp] * d->w[sp];
+        for (int ch = 0; ch < nc; ch++) {
+            const double mean = sum[ch] / n, var = sq[ch] / n - mean * mean;
+            c->gvals[c->goff[i + 1] + ch] = (float)(mean + sqrt(var > 0 ? var : 0));
         }
-        /* G-space layers whose inputs are now known, in order. */
-        for (int i = 0; i < c->n_layers; i++) {
-            const LutsrCnnLayer *l = &c->layers[i];
-            const int j = i + 1;
-            if (c->space[j] != LUTSR_CNN_G || ready[j] || l->op == LUTSR_CNN_MEAN_STD ||
-                !ready[l->in0] || (l->in1 >= 0 && !ready[l->in1]))
-                continue;
-            for (int b = 0; b <= c->n_layers; b++)
-                if (c->space[b] == LUTSR_CNN_G)
-                    v[b] = (View){ c->gvals + c->goff[b], 0, c->ch[b], 1 };
-            run_layer(c, i, v, d, 0, 1, sc->tmp);
-            ready[j] = 1;
-        }
+        c->st_finished[i] = 1;
+        c->st_ready[i + 1] = 1;
+    }
+    View v[CNN_MAX_BUFFERS];
+    for (int b = 0; b <= c->n_layers; b++)
+        if (c->space[b] == LUTSR_CNN_G)
+            v[b] = (View){ c->gvals + c->goff[b], 0, c->ch[b], 1 };
+    for (int i = 0; i < c->n_layers; i++) {
+        const LutsrCnnLayer *l = &c->layers[i];
+        const int j = i + 1;
+        if (c->space[j] != LUTSR_CNN_G || c->st_ready[j] || l->op == LUTSR_CNN_MEAN_STD ||
+            !c->st_ready[l->in0] || (l->in1 >= 0 && !c->st_ready[l->in1]))
+            continue;
+        run_layer(c, i, v, d, 0, 1, sc->tmp);
+        c->st_ready[j] = 1;
     }
 }
 
 /* Copies the G values of this plane into sc->g, computing them first if
- * the cache holds another plane's. */
+ * the cache holds another plane's. The computation is a series of passes
+ * over the frame's tiles; every job of the frame that gets here takes
+ * tiles of the current pass until none is left, waits for the pass to end
+ * (the job finishing its last tile ends it and sets up the next), and so
+ * on, so the passes run on all the threads instead of one. */
 static void get_stats(const CnnContext *cc, const LutsrPlane *src, const Dims *d, const Scratch *sc)
 {
-    /* The cache is the one mutable part of the context, only touched with
-     * the lock held. */
+    /* The cache and the computation are the mutable part of the context,
+     * only touched with the lock held (see cnn.h). */
     CnnContext *c = (CnnContext *)cc;
     uint32_t crc = 0;
     for (int y = 0; y < src->height; y++)
         crc = lutsr_crc32(crc, src->data + (ptrdiff_t)y * src->stride, (size_t)src->width);
+    const int h = d->h[LUTSR_CNN_LR];
+    Layout lay;
+    layout(c, c->rows_stat, d, &lay);
+    View v[CNN_MAX_BUFFERS];
     pthread_mutex_lock(&c->lock);
-    if (!c->cache_valid || c->cache_crc != crc || c->cache_w != src->width || c->cache_h != src->height) {
-        c->cache_valid = 0;
-        compute_stats(c, src, d, sc);
-        c->cache_crc = crc;
-        c->cache_w = src->width;
-        c->cache_h = src->height;
-        c->cache_valid = 1;
+    for (;;) {
+        if (c->cache_valid && c->cache_crc == crc && c->cache_w == src->width && c->cache_h == src->height)
+            break;
+        if (!c->st_running) {
+            c->cache_valid = 0;
+            c->st_running = 1;
+            c->st_crc = crc;
+            c->st_w = src->width;
+            c->st_h = src->height;
+            memset(c->st_finished, 0, sizeof(c->st_finished));
+            memset(c->st_ready, 0, sizeof(c->st_ready));
+            start_pass(c, d); /* the first always has work: the graph has a MEAN_STD */
+            continue;
+        }
+        if (c->st_crc != crc || c->st_w != src->width || c->st_h != src->height) {
+            pthread_cond_wait(&c->cond, &c->lock); /* another plane's: wait for it */
+            continue;
+        }
+        if (c->st_next < c->st_tiles && (c->st_per_row || c->st_done == c->st_next)) {
+            const int t0 = c->st_next++ * c->tile_rows;
+            pthread_mutex_unlock(&c->lock);
+            forward(c, c, src, d, &lay, sc, c->gvals, c->st_active, t0, mini(h, t0 + c->tile_rows), v);
+            pthread_mutex_lock(&c->lock);
+            if (++c->st_done == c->st_tiles) {
+                end_pass(c, d, sc);
+                if (!start_pass(c, d)) {
+                    c->st_running = 0;
+                    c->cache_crc = crc;
+                    c->cache_w = src->width;
+                    c->cache_h = src->height;
+                    c->cache_valid = 1;
+                }
+                pthread_cond_broadcast(&c->cond);
+            }
+            continue;
+        }
+        pthread_cond_wait(&c->cond, &c->lock);
     }
     memcpy(sc->g, c->gvals, (size_t)c->g_total * sizeof(float));
     pthread_mutex_unlock(&c->lock);
@@ -864,8 +933,11 @@ static void cnn_uninit(void **priv)
 {
     CnnContext *c = *priv;
     if (c) {
-        if (c->has_stats)
+        if (c->has_stats) {
             pthread_mutex_destroy(&c->lock);
+            pthread_cond_destroy(&c->cond);
+        }
+        free(c->rowsums);
         lutsr_cnn_head_free(&c->head);
         free(c->gvals);
         free(c->sums);
@@ -977,6 +1049,12 @@ static int cnn_init(void **priv, const struct LutsrModel *m, unsigned cpu_flags)
         c->sums = calloc((size_t)L * 2 * LUTSR_CNN_MAX_CHANNELS, sizeof(*c->sums));
         if (!c->gvals || !c->sums || pthread_mutex_init(&c->lock, NULL)) {
             c->has_stats = 0; /* no mutex to destroy */
+            cnn_uninit((void **)&c);
+            return LUTSR_ERR_NOMEM;
+        }
+        if (pthread_cond_init(&c->cond, NULL)) {
+            pthread_mutex_destroy(&c->lock);
+            c->has_stats = 0;
             cnn_uninit((void **)&c);
             return LUTSR_ERR_NOMEM;
         }

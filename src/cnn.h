@@ -144,14 +144,31 @@ typedef struct CnnContext {
     int rows_tile[CNN_MAX_BUFFERS];
     int rows_stat[CNN_MAX_BUFFERS];
 
-    /* MEAN_STD: the statistics pass, once per frame (see cnn.c). Everything
-     * below is only touched with `lock` held. */
+    /* MEAN_STD: the statistics passes, once per frame, shared by the jobs
+     * that need them (see cnn.c). Everything below is only touched with
+     * `lock` held, except what running tiles read (layers' st_active, gvals)
+     * and write (their own rows of rowsums), which does not change while a
+     * tile runs. */
     int has_stats;
     pthread_mutex_t lock;
+    pthread_cond_t cond;            /* broadcast when a statistics pass ends */
     int cache_valid, cache_w, cache_h;
     uint32_t cache_crc;
     float *gvals;                   /* g_total floats */
     double *sums;                   /* 2 * 256 doubles per layer: sum, sum of squares */
+
+    /* The computation in progress, for the plane (st_crc, st_w, st_h). */
+    int st_running;
+    uint32_t st_crc;
+    int st_w, st_h;
+    int st_tiles, st_next, st_done; /* this pass: tiles, next to hand out, finished */
+    int st_per_row;                 /* row sums kept per row (any tile order), else added in order */
+    uint8_t st_active[LUTSR_CNN_MAX_LAYERS];   /* MEAN_STD layers this pass accumulates */
+    uint8_t st_finished[LUTSR_CNN_MAX_LAYERS]; /* MEAN_STD layers with their G values */
+    uint8_t st_ready[CNN_MAX_BUFFERS];         /* G buffers computed */
+    size_t st_off[LUTSR_CNN_MAX_LAYERS];       /* active layer: its rows' sums in rowsums */
+    double *rowsums;                /* per input row and channel: (sum, sum of squares) */
+    size_t rowsums_cap;             /* doubles */
 } CnnContext;
 
 #endif /* LUTSR_CNN_H */

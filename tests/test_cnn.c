@@ -12,7 +12,9 @@
  * into the 1-channel HR result), every scale, odd sizes down to 1x1;
  * FSRCNN-, ECBSR-, eSR- and IMDN-like graphs; and the bytes must not
  * depend on threads (1, 2, 3) or on how lutsr_upscale_luma_rows() splits
- * the frame, and the MEAN_STD cache must follow a change of frame.
+ * the frame, and the MEAN_STD cache must follow a change of frame; the
+ * statistics passes give the same bytes shared by the jobs (tiles in any
+ * order, sums kept per row) as run in order without the row-sum buffer.
  *
  * The fused eSR-MAX head (cnn.c): a graph ending in CONV -> PIXEL_SHUFFLE
  * -> GROUP_MAX must take it (checked on the executor's context), and give
@@ -25,6 +27,7 @@
 #include <string.h>
 
 #include "cnn.h"
+#include "cpu.h"
 #include "internal.h"
 #include "model.h"
 #include "test_util.h"
@@ -587,6 +590,38 @@ static void check_invariance(const char *what, const Graph *g, int w, int h, Tes
     printf("%-28s threads 1/2/3 and row splits identical\n", what);
 }
 
+/* The statistics passes without their row-sum buffer (what the executor
+ * falls back to when it cannot allocate one: tiles one at a time, in
+ * order, sums added at once) give the bytes of the shared passes. */
+static void check_stats_in_order(const Graph *g, int w, int h, TestRng *r)
+{
+    LutsrModel *m = graph_model(g, r, 1.5f);
+    const int s = m->scale, W = w * s, H = h * s;
+    TestPlane a;
+    test_plane_alloc(&a, w, h, 0);
+    REQUIRE(a.p.data);
+    test_plane_fill(&a, r);
+    uint8_t *want = engine(m, &a, 2);
+    void *priv = NULL;
+    REQUIRE_OK(lutsr_cnn_ops.init(&priv, m, lutsr_cpu_flags()));
+    CnnContext *c = priv;
+    c->rowsums_cap = SIZE_MAX; /* never allocates: the in-order path */
+    const size_t ss = lutsr_cnn_ops.scratch_size(priv, w);
+    uint8_t *scratch = aligned_alloc(LUTSR_ALIGN, (ss + LUTSR_ALIGN - 1) & ~(size_t)(LUTSR_ALIGN - 1));
+    uint8_t *got = malloc((size_t)W * H);
+    REQUIRE(scratch && got);
+    lutsr_cnn_ops.rows(priv, &a.p, 0, h, got, W, scratch);
+    REQUIRE(c->cache_valid && !c->st_per_row && !c->rowsums);
+    REQUIRE_PLANE_EQ(got, W, want, W, W, H, "imdn: statistics in order vs shared");
+    lutsr_cnn_ops.uninit(&priv);
+    free(scratch);
+    free(got);
+    free(want);
+    test_plane_free(&a);
+    lutsr_model_close(&m);
+    printf("%-28s statistics in order == shared passes\n", "imdn x2");
+}
+
 /* ------------------------------------------------------------ fused head */
 
 /* Whether the executor runs model m's head fused. */
@@ -698,6 +733,9 @@ int main(void)
     check_invariance("ecbsr x2", &g, 33, 67, &r);
     imdn(&g, 4, 8, 2);
     check_invariance("imdn x4", &g, 29, 53, &r);
+    imdn(&g, 2, 8, 3); /* many tiles for the jobs to share */
+    check_invariance("imdn x2, 3 blocks", &g, 23, 157, &r);
+    check_stats_in_order(&g, 23, 157, &r);
     esr(&g, 2, 2, 2, 7);
     check_invariance("esr-tr x2", &g, 17, 40, &r);
     esr(&g, 2, 0, 4, 5);
