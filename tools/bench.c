@@ -1,7 +1,8 @@
 /*
  * lutsr bench: frames per second of lutsr_upscale_luma() on a synthetic
  * plane and on a real photo, next to the engine's own bicubic on the same
- * plane, in one run (same machine state, same thread pool).
+ * plane, in one run (same machine state, same thread pool). Each plane is
+ * given in two versions one pixel apart, in turn (make_twin()).
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -144,18 +145,31 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Times one operation; returns -1 if the library reports an error. */
-static int measure(LutsrContext *c, int use_model, const LutsrPlane *src,
+/* b = a with one pixel's low bit flipped. measure() alternates the two, so
+ * every frame is a new frame to the engine, as in a video: models with
+ * whole-plane statistics (IMDN's MEAN_STD) cache them per plane, and a
+ * repeated frame would time only their last pass. */
+static void make_twin(const LutsrPlane *a, const LutsrPlane *b)
+{
+    for (int y = 0; y < a->height; y++)
+        memcpy(b->data + (ptrdiff_t)y * b->stride, a->data + (ptrdiff_t)y * a->stride, (size_t)a->width);
+    b->data[0] ^= 1;
+}
+
+/* Times one operation on src[0] and src[1] in turn; returns -1 if the
+ * library reports an error. */
+static int measure(LutsrContext *c, int use_model, const LutsrPlane src[2],
                    const LutsrPlane *dst, int frames, int reps, Row *row)
 {
     int (*fn)(LutsrContext *, const LutsrPlane *, const LutsrPlane *) =
         use_model ? lutsr_upscale_luma : lutsr_upscale_bicubic;
+    unsigned turn = 0;
     /* Warm-up: the first call sizes scratch buffers and faults pages in;
      * then calls until 0.1 s have passed estimate the time per frame. */
-    int r = fn(c, src, dst), calls = 0;
+    int r = fn(c, &src[turn++ & 1], dst), calls = 0;
     double t = tool_now(), one;
     do {
-        r |= fn(c, src, dst);
+        r |= fn(c, &src[turn++ & 1], dst);
         calls++;
         one = (tool_now() - t) / calls;
     } while (one * calls < 0.1 && r >= 0);
@@ -167,7 +181,7 @@ static int measure(LutsrContext *c, int use_model, const LutsrPlane *src,
     for (int k = 0; k < reps && r >= 0; k++) {
         t = tool_now();
         for (int i = 0; i < frames; i++)
-            r |= fn(c, src, dst);
+            r |= fn(c, &src[turn++ & 1], dst);
         ms[k] = (tool_now() - t) * 1e3 / frames;
     }
     /* Errors are negative, so OR-ing the results keeps any of them. */
@@ -230,16 +244,21 @@ int cmd_bench(int argc, char **argv)
     if (tool_open_engine("bench", model_name, threads, cpu, 0, &m, &c) < 0)
         return EXIT_RUNTIME;
     const int s = lutsr_scale(c);
-    Image src, dst;
+    Image src, src2, dst;
     int ret = EXIT_RUNTIME;
     if (image_alloc(&src, IMAGE_GRAY, w, h) < 0) {
         cli_error("bench", "out of memory");
         goto out_engine;
     }
-    if (image_alloc(&dst, IMAGE_GRAY, w * s, h * s) < 0) {
+    if (image_alloc(&src2, IMAGE_GRAY, w, h) < 0) {
         cli_error("bench", "out of memory");
         goto out_src;
     }
+    if (image_alloc(&dst, IMAGE_GRAY, w * s, h * s) < 0) {
+        cli_error("bench", "out of memory");
+        goto out_src2;
+    }
+    const LutsrPlane planes[2] = { src.plane[0], src2.plane[0] };
 
     printf("lutsr bench: model %s (%s x%d), %dx%d -> %dx%d, %d thread%s, cpu %s\n",
            model_name, lutsr_model_kind_name(m), s, w, h, w * s, h * s, lutsr_threads(c),
@@ -249,16 +268,19 @@ int cmd_bench(int argc, char **argv)
         bic = { "engine bicubic, synthetic", 0, 0, 0 };
     char real_label[64] = "";
 
-    fill_synthetic(&src.plane[0]);
-    if (measure(c, 1, &src.plane[0], &dst.plane[0], frames, reps, &syn) < 0 ||
-        measure(c, 0, &src.plane[0], &dst.plane[0], frames, reps, &bic) < 0)
+    fill_synthetic(&planes[0]);
+    make_twin(&planes[0], &planes[1]);
+    if (measure(c, 1, planes, &dst.plane[0], frames, reps, &syn) < 0 ||
+        measure(c, 0, planes, &dst.plane[0], frames, reps, &bic) < 0)
         goto out_dst;
     if (image) {
         const char *base = strrchr(image, '/');
         snprintf(real_label, sizeof(real_label), "model, %.40s", base ? base + 1 : image);
         real.label = real_label;
-        if (load_real(image, &src.plane[0]) < 0 ||
-            measure(c, 1, &src.plane[0], &dst.plane[0], frames, reps, &real) < 0)
+        if (load_real(image, &planes[0]) < 0)
+            goto out_dst;
+        make_twin(&planes[0], &planes[1]);
+        if (measure(c, 1, planes, &dst.plane[0], frames, reps, &real) < 0)
             goto out_dst;
     }
 
@@ -276,6 +298,8 @@ int cmd_bench(int argc, char **argv)
     ret = 0;
 out_dst:
     image_free(&dst);
+out_src2:
+    image_free(&src2);
 out_src:
     image_free(&src);
 out_engine:
