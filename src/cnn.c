@@ -603,6 +603,11 @@ static size_t cnn_scratch_size(const void *priv, int src_w)
  * row's per channel: stored in the row's slot of rowsums (st_per_row, tiles
  * in any order; end_pass() adds them up in row order) or added to the
  * layer's sums at once (tiles in order). The same additions either way. */
+static double *row_slot(const CnnContext *c, int i, int y, int ch)
+{
+    return c->rowsums + c->st_off[i] + ((size_t)y * c->layers[i].c_in + ch) * 2;
+}
+
 static void accumulate(CnnContext *c, int i, const View *in, int w, int a, int b)
 {
     const int nc = c->layers[i].c_in;
@@ -618,7 +623,7 @@ static void accumulate(CnnContext *c, int i, const View *in, int w, int a, int b
                 rq += v * v;
             }
             if (c->st_per_row) {
-                double *slot = c->rowsums + c->st_off[i] + ((size_t)y * nc + ch) * 2;
+                double *slot = row_slot(c, i, y, ch);
                 slot[0] = rs;
                 slot[1] = rq;
             } else {
@@ -726,7 +731,7 @@ static void end_pass(CnnContext *c, const Dims *d, const Scratch *sc)
         if (c->st_per_row)
             for (int y = 0; y < d->h[sp]; y++)
                 for (int ch = 0; ch < nc; ch++) {
-                    const double *slot = c->rowsums + c->st_off[i] + ((size_t)y * nc + ch) * 2;
+                    const double *slot = row_slot(c, i, y, ch);
                     sum[ch] += slot[0];
                     sq[ch] += slot[1];
                 }
@@ -769,7 +774,7 @@ static void get_stats(const CnnContext *cc, const LutsrPlane *src, const Dims *d
         crc = lutsr_crc32(crc, src->data + (ptrdiff_t)y * src->stride, (size_t)src->width);
     const int h = d->h[LUTSR_CNN_LR];
     Layout lay;
-    layout(c, c->rows_stat, d, &lay);
+    int have_layout = 0;
     View v[CNN_MAX_BUFFERS];
     pthread_mutex_lock(&c->lock);
     for (;;) {
@@ -793,6 +798,10 @@ static void get_stats(const CnnContext *cc, const LutsrPlane *src, const Dims *d
         if (c->st_next < c->st_tiles && (c->st_per_row || c->st_done == c->st_next)) {
             const int t0 = c->st_next++ * c->tile_rows;
             pthread_mutex_unlock(&c->lock);
+            if (!have_layout) {
+                layout(c, c->rows_stat, d, &lay);
+                have_layout = 1;
+            }
             forward(c, c, src, d, &lay, sc, c->gvals, c->st_active, t0, mini(h, t0 + c->tile_rows), v);
             pthread_mutex_lock(&c->lock);
             if (++c->st_done == c->st_tiles) {
