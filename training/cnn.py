@@ -268,7 +268,7 @@ def compare_training_forms(net, ref, x, gen):
 
 SELFTEST = [("esr-max", {}), ("esr-tm", {}), ("esr-tr", {}), ("esr-cnn", {}),
             ("ecbsr", {}), ("ecbsr", {"m": 4, "c": 8}), ("fsrcnn", {}),
-            ("fsrcnn", {"residual": True}), ("imdn", {})]
+            ("fsrcnn", {"residual": True}), ("imdn", {}), ("imdn", {"residual": True})]
 
 
 def cmd_selftest(a):

@@ -13,7 +13,8 @@ docs/cnn.md), and a PyTorch executor for such graphs.
 
 Layer counts (the format allows 128 layers and 512 tensors):
   eSR-MAX 3, eSR-TM 7, eSR-TR 9, eSR-CNN 2*layers + 9, ECBSR-M<m> 2m + 6,
-  FSRCNN-m<m> 2m + 7, IMDN 19*blocks + 6 (so at most 6 blocks: 120). IMDN's channel splits are exported without SLICE layers: each
+  FSRCNN-m<m> 2m + 7, IMDN 19*blocks + 6 (so at most 6 blocks: 120; 2 more
+  with the global residual). IMDN's channel splits are exported without SLICE layers: each
   refinement conv reads the whole previous output with zero weights on the
   distilled channels, and the attention/fusion read a concatenation of the
   three full outputs and the last conv's with zero weights on everything
@@ -202,8 +203,11 @@ def _imdn(g, net):
     for j, o in enumerate(outs[1:]):
         cat = g.op("concat", cat, (j + 2) * net.c, in1=o)
     y = g.prelu(g.conv_m(cat, net.fuse), [cm.LEAKY])
-    y = g.op("add", g.conv_m(y, net.lr_conv), net.c, in1=fea)
-    g.op("pixel_shuffle", g.conv_m(y, net.up), 1, p=(net.s,))
+    y = g.conv_m(g.op("add", g.conv_m(y, net.lr_conv), net.c, in1=fea), net.up)
+    if net.residual:
+        s2 = net.s * net.s
+        y = g.op("add", y, s2, in1=g.op("repeat", 0, s2, p=(s2,)))
+    g.op("pixel_shuffle", y, 1, p=(net.s,))
 
 
 EXPORTERS = [(cm.ESR, _esr), (cm.ESRCNN, _esr_cnn), (cm.ECBSR, _ecbsr), (cm.FSRCNN, _fsrcnn),

@@ -391,9 +391,14 @@ class IMDN(nn.Module):
     outputs + LeakyReLU, 3x3 conv, plus the first features, 3x3 conv to
     s*s channels, pixel shuffle. On CPU the activations are channels-last
     (forward); channels_last = False runs the default layout (cnn.py
-    selftest checks the two agree)."""
+    selftest checks the two agree).
 
-    def __init__(self, scale, c=24, blocks=6, cca_reduction=16):
+    residual=True adds the input, repeated to the s*s channels, before the
+    pixel shuffle (nearest upsampling, as ECBSR's global residual; 2 more
+    graph layers): the published form learns the whole image, which on our
+    CPU runs was slow to converge (x2: 35.2 dB after 8,500 iterations)."""
+
+    def __init__(self, scale, c=24, blocks=6, cca_reduction=16, residual=False):
         super().__init__()
         if c % 4:
             raise ValueError("IMDN channels must be a multiple of 4, got %d" % c)
@@ -403,6 +408,7 @@ class IMDN(nn.Module):
         self.fuse = nn.Conv2d(c * blocks, c, 1)
         self.lr_conv = nn.Conv2d(c, c, 3, padding=1)
         self.up = nn.Conv2d(c, scale * scale, 3, padding=1)
+        self.residual = bool(residual)
         self.channels_last = True  # CPU activation layout (see forward); not state
 
     def forward(self, x):
@@ -420,8 +426,10 @@ class IMDN(nn.Module):
             y = b(y)
             outs.append(y)
         y = F.leaky_relu(self.fuse(torch.cat(outs, dim=1)), LEAKY)
-        y = self.lr_conv(y) + fea
-        return F.pixel_shuffle(self.up(y), self.s)
+        y = self.up(self.lr_conv(y) + fea)
+        if self.residual:
+            y = y + x.repeat(1, self.s * self.s, 1, 1)
+        return F.pixel_shuffle(y, self.s)
 
 
 # ----------------------------------------------------------------- build
@@ -446,7 +454,7 @@ def build(arch, scale, **p):
     if arch == "fsrcnn":
         return FSRCNN(scale, **take(d=56, s=12, m=4, residual=False))
     if arch == "imdn":
-        return IMDN(scale, **take(c=24, blocks=6, cca_reduction=16))
+        return IMDN(scale, **take(c=24, blocks=6, cca_reduction=16, residual=False))
     raise ValueError("model arch %r: expected one of %s" % (arch, ", ".join(ARCHS)))
 
 
@@ -465,7 +473,8 @@ def describe(arch, net):
         return "FSRCNN(d=%d, s=%d, m=%d%s)" % (net.first.out_channels, net.shrink.out_channels,
                                                len(net.maps), ", residual" if net.residual else "")
     if isinstance(net, IMDN):
-        return "IMDN (c=%d, %d blocks)" % (net.c, len(net.blocks))
+        return "IMDN (c=%d, %d blocks%s)" % (net.c, len(net.blocks),
+                                            ", residual" if net.residual else "")
     return arch
 
 

@@ -47,19 +47,20 @@ grep -q 'imdn, 7 blocks: rejected' "$T/tpy.out" || fail "7-block IMDN not refuse
 # FSRCNN trains its deconvolution as a phase conv + pixel shuffle, IMDN in
 # channels-last on CPU: output and every parameter's gradient must equal
 # the plain nn.ConvTranspose2d / default-layout form (x2, x3, x4 each;
-# FSRCNN with and without the global residual).
+# FSRCNN and IMDN each with and without the global residual).
 [ "$(grep -c '^\(FSRCNN\|IMDN\).*fast-training max |diff| [0-9.e-]*  grad rel diff [0-9.e-]*$' \
-    "$T/tpy.out")" -eq 9 ] || { cat "$T/tpy.out"; fail "want 9 fast-training equivalence checks"; }
+    "$T/tpy.out")" -eq 12 ] || { cat "$T/tpy.out"; fail "want 12 fast-training equivalence checks"; }
 [ "$(grep -c '^FSRCNN(.*residual)' "$T/tpy.out")" -eq 3 ] || fail "want 3 residual FSRCNN checks"
+[ "$(grep -c '^IMDN (.*residual) .* 122 ' "$T/tpy.out")" -eq 3 ] || fail "want 3 residual IMDN checks, 122 layers"
 
 # One short run per family (scales spread over 2, 3, 4).
-RUNS="esr-max:2 esr-tm:3 esr-tr:4 esr-cnn:2 ecbsr:2 ecbsr-m4c8:4 fsrcnn:3 imdn:2"
+RUNS="esr-max:2 esr-tm:3 esr-tr:4 esr-cnn:2 ecbsr:2 ecbsr-m4c8:4 fsrcnn:3 imdn:2 imdn-res:3"
 for rs in $RUNS; do
     r=${rs%:*} s=${rs#*:}
     extra=""
     # Two IMDBs keep the run short; 3 iterations of the full 6 leave the
     # output too flat (< 16 levels) for the comparison below to mean much.
-    [ "$r" = imdn ] && extra="--set model.blocks=2"
+    case $r in imdn*) extra="--set model.blocks=2";; esac
     tpy training/train.py --config training/configs/$r-x$s.json $COMMON $extra --out "$T/$r"
     [ -f "$T/$r/cnn-x$s.lsr" ] || fail "$r: no model exported"
     grep -q '\[net\] 3/3 loss [0-9.]* lr' "$T/tpy.out" || fail "$r: progress: $(cat "$T/tpy.out")"
@@ -71,6 +72,8 @@ for want in 'kind: cnn (layer graph, 14 layers' 'arch: ecbsr' 'network: ECBSR-M4
 done
 ok info "$T/imdn/cnn-x2.lsr"
 grep -q 'kind: cnn (layer graph, 44 layers' "$T/ok.out" || fail "imdn: $(head -n 1 "$T/ok.out")"
+ok info "$T/imdn-res/cnn-x3.lsr"
+grep -q 'kind: cnn (layer graph, 46 layers' "$T/ok.out" || fail "imdn-res: $(head -n 1 "$T/ok.out")"
 
 # C engine vs the PyTorch network on a structured 41x29 image.
 "$TPY" -c 'import sys; sys.path.insert(0, "training"); import numpy as np, data
