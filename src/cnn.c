@@ -608,11 +608,17 @@ static double *row_slot(const CnnContext *c, int i, int y, int ch)
     return c->rowsums + c->st_off[i] + ((size_t)y * c->layers[i].c_in + ch) * 2;
 }
 
+/* MEAN_STD layer i's per-channel sums; its sums of squares follow them,
+ * LUTSR_CNN_MAX_CHANNELS further on. */
+static double *layer_sums(const CnnContext *c, int i)
+{
+    return c->sums + (size_t)i * 2 * LUTSR_CNN_MAX_CHANNELS;
+}
+
 static void accumulate(CnnContext *c, int i, const View *in, int w, int a, int b)
 {
     const int nc = c->layers[i].c_in;
-    double *sum = c->sums + (size_t)i * 2 * LUTSR_CNN_MAX_CHANNELS;
-    double *sq = sum + LUTSR_CNN_MAX_CHANNELS;
+    double *sum = layer_sums(c, i), *sq = sum + LUTSR_CNN_MAX_CHANNELS;
     for (int y = a; y < b; y++)
         for (int ch = 0; ch < nc; ch++) {
             const float *row = vrow(in, y, ch);
@@ -696,8 +702,7 @@ static int start_pass(CnnContext *c, const Dims *d)
         if (!c->st_active[i])
             continue;
         any = 1;
-        memset(c->sums + (size_t)i * 2 * LUTSR_CNN_MAX_CHANNELS, 0,
-               2 * LUTSR_CNN_MAX_CHANNELS * sizeof(double));
+        memset(layer_sums(c, i), 0, 2 * LUTSR_CNN_MAX_CHANNELS * sizeof(double));
         c->st_off[i] = need;
         need += (size_t)d->h[c->space[l->in0]] * l->c_in * 2;
     }
@@ -726,8 +731,7 @@ static void end_pass(CnnContext *c, const Dims *d, const Scratch *sc)
             continue;
         const LutsrCnnLayer *l = &c->layers[i];
         const int sp = c->space[l->in0], nc = l->c_in;
-        double *sum = c->sums + (size_t)i * 2 * LUTSR_CNN_MAX_CHANNELS;
-        double *sq = sum + LUTSR_CNN_MAX_CHANNELS;
+        double *sum = layer_sums(c, i), *sq = sum + LUTSR_CNN_MAX_CHANNELS;
         if (c->st_per_row)
             for (int y = 0; y < d->h[sp]; y++)
                 for (int ch = 0; ch < nc; ch++) {
