@@ -16,7 +16,7 @@ Interface:
       images, about `fraction` of the pixels (the data-size experiments:
       config "data": {"subset": f}); keeps cache order
   PatchSampler(cache, scale, patch, batch, seed, jitter=(0.7, 1.0),
-               augment=True, weight="sqrt")
+               augment=True, weight="sqrt", invert=False)
       .next() -> (lr, hr): uint8 arrays (batch, patch, patch) and
                  (batch, patch*s, patch*s)
       .state() / .set_state(st): the generator state (for checkpoints)
@@ -37,8 +37,9 @@ Sampling, per patch: an image (probability ~ area^0.5 by default, so the
 big photographs do not drown T91), a downscale jitter f ~ U[jitter] applied
 to a source crop with the MATLAB-compatible bicubic (pixels near the crop's
 edge, which imresize would mirror, are cut away afterwards), a random
-HR crop, a random flip / rot90 (8 orientations), then LR = imresize(HR,
-1/s) on uint8 as in the eval protocol. The HR crop carries a MARGIN of LR
+HR crop, a random flip / rot90 (8 orientations), optionally (invert) the
+negative 255 - HR with probability 1/2, then LR = imresize(HR, 1/s) on
+uint8 as in the eval protocol. The HR crop carries a MARGIN of LR
 pixels on every side that is cut off after downscaling, so every LR pixel
 kept is what imresize gives on the whole (jittered) image, not a
 mirrored-border value. Everything random comes from one numpy Generator
@@ -184,12 +185,15 @@ class PatchSampler:
     PAD_SRC = 6  # source pixels around a jitter crop (bicubic reach 2/f <= 3)
 
     def __init__(self, cache, scale, patch, batch, seed, jitter=(0.7, 1.0), augment=True,
-                 weight="sqrt", limit=None):
+                 weight="sqrt", limit=None, invert=False):
         self.s, self.p, self.b = scale, patch, batch
         self.jitter = (float(jitter[0]), float(jitter[1])) if jitter else (1.0, 1.0)
         if not 0 < self.jitter[0] <= self.jitter[1] <= 1:
             raise ValueError("jitter must satisfy 0 < lo <= hi <= 1, got %r" % (jitter,))
         self.augment = augment
+        if invert not in (False, True):
+            raise ValueError("invert must be true or false, got %r" % (invert,))
+        self.invert = bool(invert)  # draws from the generator only when set
         self.hc = (patch + 2 * MARGIN) * scale  # HR side before the margin cut
         # The jittered source crop needs hc / f + 2 * PAD_SRC pixels; images
         # too small even at f = 1 are left out.
@@ -242,6 +246,8 @@ class PatchSampler:
             if self.augment:
                 k, flip = self.rng.integers(0, 4), self.rng.integers(0, 2)
                 c = np.rot90(c[:, ::-1] if flip else c, k)
+            if self.invert and self.rng.integers(0, 2):
+                c = 255 - c
             c = np.ascontiguousarray(c)
             lo_img = ir.imresize_down(c, s)
             lr[i] = lo_img[m:m + p, m:m + p]

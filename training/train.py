@@ -40,7 +40,8 @@ any key, the value parsed as JSON when it parses, else taken as a string):
     name, kind, scale, seed
     model:  kind-specific (srlut: interval_bits, nf, layers)
     data:   cache (.npz from data.py), patch (LR side), batch, jitter [lo, hi],
-            augment, weight ("sqrt" | "area" | "uniform"), limit (first N images),
+            augment, invert (also train on negatives, 255 - HR, half the time;
+            default false), weight ("sqrt" | "area" | "uniform"), limit (first N images),
             subset (a seeded random set of whole images holding that
             fraction of the pixels, for data-size experiments),
             prefetch (batches made ahead in a thread; default 4 on CUDA, 0 on CPU)
@@ -266,7 +267,8 @@ class Trainer:
                     "augment %s" % (os.path.basename(cache_path), len(self.cache.train),
                                     self.cache.pixels / 1e6, dc.get("patch", 48),
                                     dc.get("batch", 16), dc.get("jitter", [0.7, 1.0]),
-                                    dc.get("augment", True)) + subset,
+                                    dc.get("augment", True)) +
+                    ("; invert" if dc.get("invert") else "") + subset,
             "device": device_name(device),
             "trained_on_cpu": device.type == "cpu",
             "git": git_commit(),
@@ -285,11 +287,15 @@ class Trainer:
 
     def make_sampler(self, name):
         dc, sc = self.cfg["data"], self.stage_cfg(name)
-        s = data.PatchSampler(self.cache, self.pipe.scale, int(sc.get("patch", dc.get("patch", 48))),
-                              int(sc.get("batch", dc.get("batch", 16))),
-                              seed=[int(self.cfg["seed"]), self.stage_idx],
-                              jitter=dc.get("jitter", (0.7, 1.0)), augment=dc.get("augment", True),
-                              weight=dc.get("weight", "sqrt"), limit=dc.get("limit"))
+        try:
+            s = data.PatchSampler(self.cache, self.pipe.scale, int(sc.get("patch", dc.get("patch", 48))),
+                                  int(sc.get("batch", dc.get("batch", 16))),
+                                  seed=[int(self.cfg["seed"]), self.stage_idx],
+                                  jitter=dc.get("jitter", (0.7, 1.0)), augment=dc.get("augment", True),
+                                  weight=dc.get("weight", "sqrt"), limit=dc.get("limit"),
+                                  invert=dc.get("invert", False))
+        except ValueError as e:
+            raise SystemExit("data: %s" % e)
         if s.skipped:
             self.log("data: %d images smaller than the %d px HR crop left out" % (s.skipped, s.hc))
         depth = int(dc.get("prefetch", 4 if self.device.type == "cuda" else 0))

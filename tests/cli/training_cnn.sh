@@ -21,6 +21,7 @@
 #    .lsr teacher train, log the distillation term, record it in the
 #    metadata and end with other weights than the same run without it; an
 #    SR-LUT student's network stage distils from a CNN checkpoint;
+#  - data.invert (negatives) changes training and is in the metadata;
 #  - data.subset trains on a seeded, reproducible set of whole images and
 #    says so in the log and the metadata; a fraction outside (0, 1] is refused.
 . tests/cli/common.inc "$@"
@@ -136,4 +137,14 @@ same_tensors "$T/s1/cnn-x2.lsr" "$T/s2/cnn-x2.lsr" || fail "two subset runs diff
 OMP_NUM_THREADS=2 $TPY training/train.py --config training/configs/esr-max-x2.json $COMMON --out "$T/s3" \
     --set data.subset=1.5 > "$T/sub.txt" 2>&1 && fail "data.subset=1.5 accepted"
 grep -q 'data.subset must be in (0, 1\], got 1.5' "$T/sub.txt" || fail "$(cat "$T/sub.txt")"
+
+# data.invert: negatives half the time (a training change, in the
+# metadata); a value that is not true/false is refused with a message.
+tpy training/train.py --config training/configs/esr-max-x2.json $COMMON --out "$T/i1" --set data.invert=true
+ok info "$T/i1/cnn-x2.lsr"
+grep -q 'data: .*augment True; invert$' "$T/ok.out" || fail "invert metadata: $(cat "$T/ok.out")"
+same_tensors "$T/esr-max/cnn-x2.lsr" "$T/i1/cnn-x2.lsr" && fail "data.invert changed nothing"
+OMP_NUM_THREADS=2 $TPY training/train.py --config training/configs/esr-max-x2.json $COMMON --out "$T/i2" \
+    --set data.invert=2 > "$T/inv.txt" 2>&1 && fail "data.invert=2 accepted"
+grep -q 'data: invert must be true or false, got 2' "$T/inv.txt" || fail "$(cat "$T/inv.txt")"
 exit 0
