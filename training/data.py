@@ -6,8 +6,8 @@ Interface:
       Reads train_root/**/*.png (sorted), converts each to the protocol's Y
       exactly as tools/eval.c does (imresize.image_y: BT.601 16..235
       rounded like MATLAB; a gray PNG is its own Y) and writes one .npz.
-      Set5 from val_root (if given) is stored separately under "val/..."
-      and is used ONLY for the progress PSNR, never for training.
+      Set5 and Set14 from val_root (if given) are stored separately under
+      "v/SET/NAME" and used ONLY for the progress PSNR, never for training.
   load_cache(path) -> Cache        .train: list of uint8 H x W arrays,
                                    .train_names, .val: {name: uint8 Y (HR)}
   synthetic_cache(out, count, size, seed)
@@ -62,6 +62,7 @@ import imresize as ir  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_TRAIN = os.path.join(ROOT, "..", "shared", "data", "train")
 DEFAULT_VAL = os.path.join(ROOT, "..", "shared", "data", "val")
+VAL_SETS = ("Set5", "Set14")  # the progress PSNR's images (never trained on)
 DEFAULT_CACHE = os.path.join(ROOT, "training", "cache", "train-y.npz")
 
 MARGIN = 3  # LR pixels cut from each side after downscaling (kernel reach: 2)
@@ -106,9 +107,11 @@ def build_cache(out, train_root=DEFAULT_TRAIN, val_root=DEFAULT_VAL, limit=None,
         names.append(os.path.relpath(f, train_root))
         px += y.size
     val_names = []
-    if val_root and os.path.isdir(os.path.join(val_root, "Set5")):
-        for f in sorted(glob.glob(os.path.join(val_root, "Set5", "*.png"))):
-            name = "Set5/" + os.path.splitext(os.path.basename(f))[0]
+    for vs in VAL_SETS:
+        if not val_root or not os.path.isdir(os.path.join(val_root, vs)):
+            continue
+        for f in sorted(glob.glob(os.path.join(val_root, vs, "*.png"))):
+            name = vs + "/" + os.path.splitext(os.path.basename(f))[0]
             arrays["v/" + name] = _encode(read_y(f))
             val_names.append(name)
     arrays["names"] = np.array(names)
@@ -357,7 +360,7 @@ def main(argv):
     sub = ap.add_subparsers(dest="cmd", required=True)
     b = sub.add_parser("build", help="read shared/data/train/**/*.png into one .npz")
     b.add_argument("--train", default=DEFAULT_TRAIN)
-    b.add_argument("--val", default=DEFAULT_VAL, help="Set5 is stored for progress PSNR only")
+    b.add_argument("--val", default=DEFAULT_VAL, help="Set5 and Set14 are stored for the progress PSNR only")
     b.add_argument("--out", default=DEFAULT_CACHE)
     b.add_argument("--limit", type=int, help="first N images only (sorted paths)")
     sy = sub.add_parser("synthetic", help="a tiny generated cache (tests)")

@@ -11,7 +11,8 @@ checkpoint with --resume (model, optimizer and every RNG state, so a resumed
 run continues the same batch sequence), logs progress lines to stdout and
 RUN/log.txt, and finally writes RUN/<kind>-x<scale>.lsr with its training
 metadata. The official scores come from `lutsr eval` (training/evaluate.py);
-the "val" lines here are a quick Python PSNR on Set5 Y from the cache.
+the "val" lines here are a quick Python PSNR on Set5 Y from the cache
+(and Set14's, where the cache holds it).
 
 Pipeline interface (one module per kind, named after cfg["kind"], e.g.
 srlut.py, eclut.py; train.py calls module.make_pipeline(cfg, device)):
@@ -258,8 +259,11 @@ class Trainer:
             self.log("data: subset %s: %d images, %.1f Mpx" % (
                 dc["subset"], len(self.cache.train), self.cache.pixels / 1e6))
         self.val = data.val_pairs(self.cache, self.pipe.scale)
-        sets = sorted({n.split("/")[0] for n, _, _ in self.val})
-        self.val_desc = "%s, %d images" % ("+".join(sets), len(self.val))
+        # The val lines lead with Set5 (or the only set), as the metadata's
+        # psnr_set5_y_python does; other sets follow on the same line.
+        sets = sorted({n.split("/")[0] for n, _, _ in self.val}, key=lambda v: (v != "Set5", v))
+        self.val_sets = [(v, [i for i, (n, _, _) in enumerate(self.val) if n.split("/")[0] == v])
+                         for v in sets]
         # What the exported model's metadata says about this run (kept in
         # the checkpoint, so export.py can write the same from it).
         self.info = {
@@ -360,11 +364,18 @@ class Trainer:
 
     # -- validation
     def validate(self, name):
+        """(the first set's mean PSNR, the val text for the log), or
+        (None, "") without val images."""
         if not self.val:
-            return None
+            return None, ""
         s = self.pipe.scale
         vals = [lut_ops.psnr(self.pipe.predict(name, lr), hr, s) for _, lr, hr in self.val]
-        return float(np.mean(vals))
+        means = [(v, float(np.mean([vals[i] for i in idx])), len(idx)) for v, idx in self.val_sets]
+        v0, p0, n0 = means[0]
+        text = "val Y PSNR %.3f dB (%s, %d images, python)" % (p0, v0, n0)
+        for v, p, n in means[1:]:
+            text += ", %s %.3f dB (%d images)" % (v, p, n)
+        return p0, text
 
     # -- stages
     def run_train_stage(self, name):
@@ -425,11 +436,10 @@ class Trainer:
                         loss_kind.upper(), float(win_dist) / win_n)))
                 win_loss, win_dist, win_n, t_win = 0.0, 0.0, 0, now
             if ve and (self.it % ve == 0 or self.it == iters):
-                p = self.validate(name)
+                p, text = self.validate(name)
                 if p is not None:
                     hist["val"].append((self.it, p))
-                    self.log("[%s] %d/%d val Y PSNR %.3f dB (%s, python)" % (
-                        name, self.it, iters, p, self.val_desc))
+                    self.log("[%s] %d/%d %s" % (name, self.it, iters, text))
             if ck and self.it % ck == 0 and self.it < iters:
                 hist["seconds"] = sec0 + time.time() - t_stage
                 self.save()
@@ -443,12 +453,11 @@ class Trainer:
             if kind == "once":
                 self.pipe.run_once(name, self.log)
                 self.history[name] = {"seconds": time.time() - t0}
-                p = self.validate(name) if self.cfg["val_every"] else None
+                p, text = self.validate(name) if self.cfg["val_every"] else (None, "")
                 if p is not None:
                     self.history[name]["val"] = [(0, p)]
                 self.log("[%s] done in %.1f s%s" % (
-                    name, time.time() - t0,
-                    "" if p is None else ", val Y PSNR %.3f dB (%s, python)" % (p, self.val_desc)))
+                    name, time.time() - t0, "" if p is None else ", " + text))
             else:
                 self.run_train_stage(name)
                 self.log("[%s] done in %s" % (name, fmt_time(self.history[name]["seconds"])))

@@ -10,7 +10,8 @@
 #  - the fine-tuning (float) forward at the rounded parameters is exactly
 #    nearest + T / 2^out_shift of the integer path, and rounds to its bytes;
 #  - with ../shared/data/val: the Python protocol LR equals the LR images
-#    `lutsr eval --save-lr` writes (Set5 x2/x3/x4, Set14 x3 with a gray image).
+#    `lutsr eval --save-lr` writes (Set5 x2/x3/x4, Set14 x3 with a gray image);
+#    a cache built with them keeps Set5 and Set14 for the val line, Set5 first.
 . tests/cli/common.inc "$@"
 . tests/cli/training_common.inc
 need_torch
@@ -90,6 +91,20 @@ if [ -d "$DATA/Set5" ] && [ -d "$DATA/Set14" ] && have_pil; then
         ok eval -q -m bicubic-x$s --hr "$DATA/$d" --save-lr "$T/lr"
         tpy training/data.py check-lr --hr "$DATA/$d" --lr "$T/lr" --scale $s
     done
+    # The cache keeps Set5 and Set14 apart from the training images; the
+    # val line gives Set5's PSNR first, then Set14's.
+    TRAIN_PNG=${LUTSR_TRAIN_DIR:-../shared/data/train}
+    if [ -d "$TRAIN_PNG" ]; then
+        tpy training/data.py build --train "$TRAIN_PNG" --val "$DATA" --limit 2 --out "$T/v.npz"
+        tpy training/data.py info "$T/v.npz"
+        grep -q ' 2 train images, .*; val: Set14/baboon, .*Set5/baby' "$T/tpy.out" ||
+            fail "val sets in the cache: $(cat "$T/tpy.out")"
+        tpy training/train.py --config training/configs/srlut-x2.json --cache "$T/v.npz" --threads 2 \
+            --device cpu --out "$T/v" --set stages.net.iters=1 --set stages.finetune.iters=0 \
+            --set data.batch=2 --set data.patch=16 --set val_every=1 --set checkpoint_every=0
+        grep -q '\[net\] 1/1 val Y PSNR [0-9.]* dB (Set5, 5 images, python), Set14 [0-9.]* dB (14 images)$' \
+            "$T/tpy.out" || fail "val line: $(cat "$T/tpy.out")"
+    fi
 else
     echo "no $DATA/Set5, $DATA/Set14 or no PIL: LR resizer check skipped"
 fi
