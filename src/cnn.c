@@ -3,16 +3,21 @@
  * docs/cnn.md (normative), and its LutsrKernelOps glue.
  *
  * Tiling. rows() works through the requested source rows in tiles of
- * c->tile_rows LR rows. For a tile, the rows of every buffer it needs are
- * found backwards from the output (plan_needs): a k x k CONV needs k/2 more
- * rows of its input on each side, DECONV and PIXEL_SHUFFLE map HR rows to
- * the LR rows that feed them; ranges are clipped to the plane only. Then
- * the layers run forwards over those rows, full width. Every computed
- * value is therefore exactly the whole-frame value (zero padding happens
- * only at the true image edges), so the bytes do not depend on tiles,
- * bands or threads, and scratch is bounded by tile x width x channels.
- * Buffers share scratch where their lifetimes (producing layer .. last
- * reader) do not overlap.
+ * c->tile_rows LR rows by c->tile_cols LR columns. For a tile, the rows of
+ * every buffer it needs are found backwards from the output (plan_needs):
+ * a k x k CONV needs k/2 more rows of its input on each side, DECONV and
+ * PIXEL_SHUFFLE map HR rows to the LR rows that feed them; ranges are
+ * clipped to the plane only. The kernels are square, so the columns follow
+ * the same rules (HR column ranges widened to whole LR columns, which the
+ * DECONV and PIXEL_SHUFFLE kernels produce). Then the layers run forwards
+ * over those rows and columns, each reading its input through a view
+ * whose column 0 is its output's first column. Every computed value is
+ * therefore exactly the whole-frame value (zero padding happens only at
+ * the true image edges; a tile's inner edges read the computed halo), so
+ * the bytes do not depend on tiles, bands or threads, and scratch is
+ * bounded by the tile size x channels, whatever the frame size. Buffers
+ * share scratch where their lifetimes (producing layer .. last reader) do
+ * not overlap.
  *
  * Fused head. A graph ending in eSR-MAX's CONV -> PIXEL_SHUFFLE ->
  * GROUP_MAX (find_max_head()) skips those three layers in forward(): rows()
@@ -23,7 +28,9 @@
  * Global statistics. MEAN_STD pools over the whole plane, which no tile
  * sees. Once per frame, before any output, the part of the graph that
  * feeds the MEAN_STD layers runs over the whole frame, tile by tile (sums
- * in double, per row, then rows in order), and then every G-space layer.
+ * in double, per row, each row's running sum carried across the column
+ * tiles in order, so it is the full row's sum; then rows in order), and
+ * then every G-space layer.
  * MEAN_STD layers whose input depends on another's result (stacked IMDN
  * blocks) take one more such pass each, so these passes are most of an
  * IMDN frame's work. The jobs of the frame (lib.c runs them in parallel)
@@ -130,13 +137,19 @@ static void need(const CnnContext *c, const Dims *d, int j, int a, int b, int lo
  * the buffers they are computed from. Consumers of buffer j are layers
  * >= j, so going backwards each buffer's range is complete when its
  * producer is reached. */
-static void plan_needs(const CnnContext *c, const Dims *d, int lo[], int hi[])
+static void plan_needs(const CnnContext *c, const Dims *d, int align, int lo[], int hi[])
 {
     for (int i = c->n_layers - 1; i >= 0; i--) {
         const LutsrCnnLayer *l = &c->layers[i];
         const int j = i + 1;
         if (c->space[j] == LUTSR_CNN_G || lo[j] >= hi[j])
             continue;
+        if (align && (l->op == LUTSR_CNN_DECONV || l->op == LUTSR_CNN_PIXEL_SHUFFLE)) {
+            /* whole LR columns (the plane's width is a multiple of s) */
+            const int s = l->p[l->op == LUTSR_CNN_DECONV ? 1 : 0];
+            lo[j] = floor_div(lo[j], s) * s;
+            hi[j] = floor_div(hi[j] + s - 1, s) * s;
+        }
         int a = lo[j], b = hi[j];
         if (l->op == LUTSR_CNN_CONV) {
             a -= l->p[0] / 2;
@@ -156,7 +169,7 @@ static void plan_needs(const CnnContext *c, const Dims *d, int lo[], int hi[])
     }
 }
 
-/* Rows [t0, t1) of the LR plane in buffer j's space. */
+/* Rows (or columns) [t0, t1) of the LR plane in buffer j's space. */
 static void tile_range(const CnnContext *c, int j, int t0, int t1, int *a, int *b)
 {
     const int s = c->space[j] == LUTSR_CNN_HR ? c->scale : 1;
@@ -165,8 +178,9 @@ static void tile_range(const CnnContext *c, int j, int t0, int t1, int *a, int *
 }
 
 /* Seeds of a pass for LR rows [t0, t1): the output (stats_mask NULL) or the
- * inputs of the MEAN_STD layers set in stats_mask. */
-static void seed(const CnnContext *c, const Dims *d, const uint8_t *stats_mask,
+ * inputs of the MEAN_STD layers set in stats_mask. Columns: d transposed
+ * (across()) and align set. */
+static void seed(const CnnContext *c, const Dims *d, const uint8_t *stats_mask, int align,
                  int t0, int t1, int lo[], int hi[])
 {
     memset(lo, 0, CNN_MAX_BUFFERS * sizeof(*lo));
@@ -183,35 +197,49 @@ static void seed(const CnnContext *c, const Dims *d, const uint8_t *stats_mask,
             need(c, d, c->layers[i].in0, a, b, lo, hi);
         }
     }
-    plan_needs(c, d, lo, hi);
+    plan_needs(c, d, align, lo, hi);
 }
 
-/* Most rows of each buffer one tile needs: the ranges are translation
- * invariant (tiles start on LR rows, HR ranges move by scale), and clipping
- * or a shorter tile only shrinks them, so one tile far from the edges of a
- * tall plane gives the bound. */
-static void max_rows(const CnnContext *c, const uint8_t *stats_mask, int rows[])
+/* The plane's columns as rows, for planning a tile's columns. */
+static Dims across(const Dims *d)
+{
+    Dims t = { { d->w[0], d->w[1], d->w[2] }, { d->h[0], d->h[1], d->h[2] } };
+    return t;
+}
+
+/* Most rows (or columns, align set) of each buffer a tile of n LR rows
+ * needs: the ranges are translation invariant (tiles start on LR rows, HR
+ * ranges move by scale), and clipping or a shorter tile only shrinks them,
+ * so one tile far from the edges of a tall plane gives the bound. */
+static void max_extent(const CnnContext *c, const uint8_t *stats_mask, int align, int n, int ext[])
 {
     const int t0 = 1 << 20;
     const Dims d = dims_of(c->scale, 1 << 22, 1);
     int lo[CNN_MAX_BUFFERS], hi[CNN_MAX_BUFFERS];
-    seed(c, &d, stats_mask, t0, t0 + c->tile_rows, lo, hi);
+    seed(c, &d, stats_mask, align, t0, t0 + n, lo, hi);
     for (int j = 0; j <= c->n_layers; j++)
-        rows[j] = hi[j] - lo[j];
+        ext[j] = hi[j] - lo[j];
 }
 
 /* Offsets (floats) of each buffer in scratch: first fit among the buffers
  * alive at the same time. Buffer j is written by layer j-1 and read up to
- * layer death[j]. */
-typedef struct Layout { size_t off[CNN_MAX_BUFFERS], total; } Layout;
+ * layer death[j]. pitch: floats per stored channel row (the most columns
+ * a tile stores, capped by the plane's width). */
+typedef struct Layout { size_t off[CNN_MAX_BUFFERS], pitch[CNN_MAX_BUFFERS], total; } Layout;
 
-static void layout(const CnnContext *c, const int rows[], const Dims *d, Layout *lay)
+static int tile_width(const CnnContext *c, const int cols[], const Dims *d, int j)
+{
+    return mini(cols[j], d->w[c->space[j]]);
+}
+
+static void layout(const CnnContext *c, const int rows[], const int cols[], const Dims *d, Layout *lay)
 {
     size_t size[CNN_MAX_BUFFERS];
     lay->total = 0;
     for (int j = 0; j <= c->n_layers; j++) {
+        lay->pitch[j] = c->space[j] == LUTSR_CNN_G ? 1 : pitch_of(tile_width(c, cols, d, j));
         size[j] = c->space[j] == LUTSR_CNN_G ? 0 :
-                  (size_t)rows[j] * (size_t)c->ch[j] * pitch_of(d->w[c->space[j]]);
+                  (size_t)rows[j] * (size_t)c->ch[j] * lay->pitch[j];
         size_t off = 0;
         for (int moved = 1; moved; ) {
             moved = 0;
@@ -290,7 +318,9 @@ void lutsr_cnn_conv_c(const LutsrCnnLayer *l, const View *in, const View *out, i
  * p = (v - pad) mod s, from x = q - off_v. Accumulating each phase p in
  * its own contiguous row acc[p] (q = 0 .. w_in-1) keeps the per-pixel
  * order c, u, v and makes the inner loop a plain mac_row(); the phases are
- * interleaved into the output row at the end. */
+ * interleaved into the output row at the end. x outside the row reads the
+ * padding (zero at the image's edges, the halo at a tile's inner edges;
+ * |off| <= 4). */
 void lutsr_cnn_deconv_c(const LutsrCnnLayer *l, const View *in, const View *out, int h_in, int w_in,
                         int y0, int y1, float *restrict acc)
 {
@@ -308,11 +338,7 @@ void lutsr_cnn_deconv_c(const LutsrCnnLayer *l, const View *in, const View *out,
                     const float *wt = l->w + (((size_t)ch * no + o) * k + u) * k;
                     for (int v = 0; v < k; v++) {
                         const int p = ((v - pad) % s + s) % s, off = (v - pad - p) / s;
-                        const int qa = maxi(0, off), qb = mini(w_in, w_in + off);
-                        /* x = q - off runs past w_in only into zero padding */
-                        if (qa < qb)
-                            mac_row(acc + (size_t)p * stride + qa, src + qa - off, wt[v],
-                                    (int)round16((size_t)(qb - qa)));
+                        mac_row(acc + (size_t)p * stride, src - off, wt[v], (int)round16((size_t)w_in));
                     }
                 }
             float *dst = vrow(out, y, o);
@@ -402,7 +428,7 @@ static float sigmoidf(float x)
 /* Per-pixel ops (and PIXEL_SHUFFLE, a pure move) on rows [y0, y1) of the
  * output, w pixels wide. */
 static void pointwise(const CnnContext *c, const LutsrCnnLayer *l, const View *in, const View *in1,
-                      const View *out, const Dims *d, int w, int y0, int y1, float *tmp)
+                      const View *out, int w, int y0, int y1, float *tmp)
 {
     const int nc = l->c_in, no = l->c_out;
     for (int y = y0; y < y1; y++) {
@@ -417,7 +443,7 @@ static void pointwise(const CnnContext *c, const LutsrCnnLayer *l, const View *i
                 c->dsp.prelu(vrow(out, y, ch), vrow(in, y, ch), l->a[l->n_a == 1 ? 0 : ch], w);
             break;
         case LUTSR_CNN_PIXEL_SHUFFLE: {
-            const int r = l->p[0], i = y % r, wl = d->w[LUTSR_CNN_LR];
+            const int r = l->p[0], i = y % r, wl = w / r;
             for (int ch = 0; ch < no; ch++) {
                 float *dst = vrow(out, y, ch);
                 for (int j = 0; j < r; j++) {
@@ -521,22 +547,43 @@ static void zero_pads(const View *v, int w, int y0, int y1)
         }
 }
 
-/* Rows [y0, y1) of layer i's output (not MEAN_STD). */
-static void run_layer(const CnnContext *c, int i, const View v[], const Dims *d,
+/* The buffers of one tile: view, and the plane column of the view's
+ * column 0 and the columns stored (G buffers: 0 and 1). */
+typedef struct Tile {
+    View v[CNN_MAX_BUFFERS];
+    int x0[CNN_MAX_BUFFERS], w[CNN_MAX_BUFFERS];
+} Tile;
+
+/* Buffer j's view with column 0 at plane column x of space sp (>= the
+ * stored first column), for a reader whose own column 0 is there. */
+static View view_at(const CnnContext *c, const Tile *t, int j, int x, int sp)
+{
+    View v = t->v[j];
+    if (c->space[j] != LUTSR_CNN_G) {
+        if (sp == LUTSR_CNN_HR && c->space[j] == LUTSR_CNN_LR)
+            x /= c->scale; /* DECONV, PIXEL_SHUFFLE: their HR columns start on LR ones */
+        v.p += x - t->x0[j];
+    }
+    return v;
+}
+
+/* Rows [y0, y1) of layer i's output (not MEAN_STD), the tile's columns. */
+static void run_layer(const CnnContext *c, int i, const Tile *t, const Dims *d,
                       int y0, int y1, float *tmp)
 {
     const LutsrCnnLayer *l = &c->layers[i];
-    const View *in = &v[l->in0], *in1 = l->in1 >= 0 ? &v[l->in1] : NULL, *out = &v[i + 1];
-    const int sp = c->space[i + 1], sp_in = c->space[l->in0];
+    const int j = i + 1, sp = c->space[j], sp_in = c->space[l->in0], w = t->w[j];
+    const View in = view_at(c, t, l->in0, t->x0[j], sp);
+    const View in1 = l->in1 >= 0 ? view_at(c, t, l->in1, t->x0[j], sp) : in;
+    const View *out = &t->v[j];
     if (l->op == LUTSR_CNN_CONV)
-        (sp == LUTSR_CNN_G ? lutsr_cnn_conv_c : c->dsp.conv)(l, in, out, d->h[sp_in], d->w[sp],
-                                                             y0, y1, tmp);
+        (sp == LUTSR_CNN_G ? lutsr_cnn_conv_c : c->dsp.conv)(l, &in, out, d->h[sp_in], w, y0, y1, tmp);
     else if (l->op == LUTSR_CNN_DECONV)
-        c->dsp.deconv(l, in, out, d->h[sp_in], d->w[sp_in], y0, y1, tmp);
+        c->dsp.deconv(l, &in, out, d->h[sp_in], w / l->p[1], y0, y1, tmp);
     else
-        pointwise(c, l, in, in1, out, d, d->w[sp], y0, y1, tmp);
+        pointwise(c, l, &in, &in1, out, w, y0, y1, tmp);
     if (sp != LUTSR_CNN_G)
-        zero_pads(out, d->w[sp], y0, y1);
+        zero_pads(out, w, y0, y1);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -547,6 +594,7 @@ typedef struct Scratch {
     float *bufs;    /* the buffers, at a Layout's offsets */
     float *tmp;     /* accumulator rows (tmp_floats()) */
     float *g;       /* this call's copy of the G values */
+    double *racc;   /* statistics: a row tile's running row sums (c->racc_off) */
 } Scratch;
 
 /* The fused head: 3 LR rows and one HR row (see lutsr_cnn_max_head_c()). */
@@ -561,22 +609,30 @@ size_t lutsr_cnn_max_head_tmp(int s, int w)
 }
 
 /* conv: one row; softmax: 2 rows; deconv: scale phase rows (see deconv());
- * the fused head. */
-static size_t tmp_floats(const Dims *d)
+ * the fused head. For the widest rows a tile stores in each space. */
+static size_t tmp_floats(const CnnContext *c, const Dims *d)
 {
-    const size_t a = 2 * round16((size_t)d->w[LUTSR_CNN_HR]) + 16;
-    const size_t b = 4 /* largest scale */ * (round16((size_t)d->w[LUTSR_CNN_LR]) + 16);
-    const size_t h = head_tmp_floats((size_t)d->w[LUTSR_CNN_LR], (size_t)d->w[LUTSR_CNN_HR]);
+    int w[2] = { 1, 1 };
+    for (int j = 0; j <= c->n_layers; j++)
+        if (c->space[j] != LUTSR_CNN_G) {
+            w[c->space[j]] = maxi(w[c->space[j]], tile_width(c, c->cols_tile, d, j));
+            if (c->has_stats)
+                w[c->space[j]] = maxi(w[c->space[j]], tile_width(c, c->cols_stat, d, j));
+        }
+    const size_t wl = (size_t)w[LUTSR_CNN_LR], wh = (size_t)maxi(w[LUTSR_CNN_HR], w[LUTSR_CNN_LR] * c->scale);
+    const size_t a = 2 * round16(wh) + 16;
+    const size_t b = 4 /* largest scale */ * (round16(wl) + 16);
+    const size_t h = head_tmp_floats(wl, wh);
     return a > b ? (a > h ? a : h) : (b > h ? b : h);
 }
 
 static size_t bufs_floats(const CnnContext *c, const Dims *d)
 {
     Layout lay;
-    layout(c, c->rows_tile, d, &lay);
+    layout(c, c->rows_tile, c->cols_tile, d, &lay);
     size_t n = lay.total;
     if (c->has_stats) {
-        layout(c, c->rows_stat, d, &lay);
+        layout(c, c->rows_stat, c->cols_stat, d, &lay);
         if (lay.total > n)
             n = lay.total;
     }
@@ -588,7 +644,8 @@ static Scratch scratch_carve(const CnnContext *c, const Dims *d, uint8_t *scratc
     Scratch sc;
     sc.bufs = (float *)(void *)scratch;
     sc.tmp = sc.bufs + bufs_floats(c, d);
-    sc.g = sc.tmp + tmp_floats(d);
+    sc.g = sc.tmp + tmp_floats(c, d);
+    sc.racc = (double *)(void *)(sc.g + round16((size_t)c->g_total));
     return sc;
 }
 
@@ -596,13 +653,16 @@ static size_t cnn_scratch_size(const void *priv, int src_w)
 {
     const CnnContext *c = priv;
     const Dims d = dims_of(c->scale, 1, src_w > 0 ? src_w : 1);
-    return (bufs_floats(c, &d) + tmp_floats(&d) + round16((size_t)c->g_total)) * sizeof(float);
+    return (bufs_floats(c, &d) + tmp_floats(c, &d) + round16((size_t)c->g_total)) * sizeof(float) +
+           c->racc_doubles * sizeof(double);
 }
 
 /* Sums of MEAN_STD layer i's input over rows [a, b) of its space, each
- * row's per channel: stored in the row's slot of rowsums (st_per_row, tiles
- * in any order; end_pass() adds them up in row order) or added to the
- * layer's sums at once (tiles in order). The same additions either way. */
+ * row's per channel: carried across a row tile's column tiles in
+ * sc->racc (in column order, so each is the sum along the whole row),
+ * then stored in the row's slot of rowsums (st_per_row, tiles in any
+ * order; end_pass() adds them up in row order) or added to the layer's
+ * sums at once (tiles in order). The same additions either way. */
 static double *row_slot(const CnnContext *c, int i, int y, int ch)
 {
     return c->rowsums + c->st_off[i] + ((size_t)y * c->layers[i].c_in + ch) * 2;
@@ -615,71 +675,99 @@ static double *layer_sums(const CnnContext *c, int i)
     return c->sums + (size_t)i * 2 * LUTSR_CNN_MAX_CHANNELS;
 }
 
-static void accumulate(CnnContext *c, int i, const View *in, int w, int a, int b)
+/* Columns [0, w) of in (a column tile; first: the row's first one). */
+static void accumulate(const CnnContext *c, int i, const View *in, int w, int a, int b,
+                       int first, double *racc)
 {
     const int nc = c->layers[i].c_in;
-    double *sum = layer_sums(c, i), *sq = sum + LUTSR_CNN_MAX_CHANNELS;
+    double *r = racc + c->racc_off[i];
     for (int y = a; y < b; y++)
-        for (int ch = 0; ch < nc; ch++) {
+        for (int ch = 0; ch < nc; ch++, r += 2) {
             const float *row = vrow(in, y, ch);
-            double rs = 0, rq = 0;
+            double rs = first ? 0 : r[0], rq = first ? 0 : r[1];
             for (int x = 0; x < w; x++) {
                 const double v = row[x];
                 rs += v;
                 rq += v * v;
             }
-            if (c->st_per_row) {
-                double *slot = row_slot(c, i, y, ch);
-                slot[0] = rs;
-                slot[1] = rq;
-            } else {
-                sum[ch] += rs;
-                sq[ch] += rq;
-            }
+            r[0] = rs;
+            r[1] = rq;
         }
 }
 
-/* One tile: fills the needed input rows, runs the layers that have rows
- * to compute. stats (the statistics pass) accumulates the MEAN_STD layers
- * it marks, over the tile's rows [t0, t1), when the forward order reaches
- * them (before scratch under their inputs is reused). */
-static void forward(CnnContext *stats_ctx, const CnnContext *c, const LutsrPlane *src, const Dims *d,
-                    const Layout *lay, const Scratch *sc, const float *g, const uint8_t *stats,
-                    int t0, int t1, View v[])
+/* The row tile's sums (its rows [a, b) in each active layer's space) into
+ * rowsums or the layers' sums. */
+static void flush_sums(CnnContext *c, const uint8_t *stats, int t0, int t1, const double *racc)
 {
-    int lo[CNN_MAX_BUFFERS], hi[CNN_MAX_BUFFERS];
-    seed(c, d, stats, t0, t1, lo, hi);
-    for (int j = 0; j <= c->n_layers; j++) {
-        const int sp = c->space[j];
-        if (sp == LUTSR_CNN_G)
-            v[j] = (View){ (float *)g + c->goff[j], 0, c->ch[j], 1 };
-        else
-            v[j] = (View){ sc->bufs + lay->off[j] + CNN_PAD, lo[j], c->ch[j],
-                           (ptrdiff_t)pitch_of(d->w[sp]) };
+    for (int i = 0; i < c->n_layers; i++) {
+        if (!stats[i])
+            continue;
+        const int nc = c->layers[i].c_in, s = c->space[c->layers[i].in0] == LUTSR_CNN_HR ? c->scale : 1;
+        double *sum = layer_sums(c, i), *sq = sum + LUTSR_CNN_MAX_CHANNELS;
+        const double *r = racc + c->racc_off[i];
+        for (int y = t0 * s; y < t1 * s; y++)
+            for (int ch = 0; ch < nc; ch++, r += 2) {
+                if (c->st_per_row) {
+                    double *slot = row_slot(c, i, y, ch);
+                    slot[0] = r[0];
+                    slot[1] = r[1];
+                } else {
+                    sum[ch] += r[0];
+                    sq[ch] += r[1];
+                }
+            }
     }
-    const int w = d->w[LUTSR_CNN_LR];
+}
+
+/* One tile, LR rows [t0, t1) x columns [x0, x1): fills the needed input
+ * rows and columns, runs the layers that have some to compute. stats (the
+ * statistics pass) accumulates the MEAN_STD layers it marks, over the
+ * tile, when the forward order reaches them (before scratch under their
+ * inputs is reused). */
+static void forward(const CnnContext *c, const LutsrPlane *src, const Dims *d, const Layout *lay,
+                    const Scratch *sc, const float *g, const uint8_t *stats,
+                    int t0, int t1, int x0, int x1, Tile *t)
+{
+    int lo[CNN_MAX_BUFFERS], hi[CNN_MAX_BUFFERS], xlo[CNN_MAX_BUFFERS], xhi[CNN_MAX_BUFFERS];
+    const Dims dx = across(d);
+    seed(c, d, stats, 0, t0, t1, lo, hi);
+    seed(c, &dx, stats, 1, x0, x1, xlo, xhi);
+    for (int j = 0; j <= c->n_layers; j++) {
+        if (c->space[j] == LUTSR_CNN_G) {
+            t->v[j] = (View){ (float *)g + c->goff[j], 0, c->ch[j], 1 };
+            t->x0[j] = 0;
+            t->w[j] = 1;
+        } else {
+            t->v[j] = (View){ sc->bufs + lay->off[j] + CNN_PAD, lo[j], c->ch[j],
+                              (ptrdiff_t)lay->pitch[j] };
+            t->x0[j] = xlo[j];
+            t->w[j] = xhi[j] - xlo[j];
+        }
+    }
     for (int y = lo[0]; y < hi[0]; y++) {
-        const uint8_t *restrict s = src->data + (ptrdiff_t)y * src->stride;
-        float *restrict row = vrow(&v[0], y, 0);
-        for (int x = 0; x < w; x++)
+        const uint8_t *restrict s = src->data + (ptrdiff_t)y * src->stride + xlo[0];
+        float *restrict row = vrow(&t->v[0], y, 0);
+        for (int x = 0; x < t->w[0]; x++)
             row[x] = c->from_pixel[s[x]];
     }
-    zero_pads(&v[0], w, lo[0], hi[0]);
+    zero_pads(&t->v[0], t->w[0], lo[0], hi[0]);
     /* A fused head is run by the caller, straight from its input. */
     const int n_run = c->n_layers - (c->max_head ? 3 : 0);
     for (int i = 0; i < n_run; i++) {
         const int j = i + 1;
         if (c->layers[i].op == LUTSR_CNN_MEAN_STD) {
             if (stats && stats[i]) {
-                const int in = c->layers[i].in0;
-                int a, b;
+                const int in = c->layers[i].in0, sp = c->space[in];
+                int a, b, xa, xb;
                 tile_range(c, in, t0, t1, &a, &b);
-                accumulate(stats_ctx, i, &v[in], d->w[c->space[in]], a, b);
+                tile_range(c, in, x0, x1, &xa, &xb);
+                const View v = view_at(c, t, in, xa, sp);
+                accumulate(c, i, &v, xb - xa, a, b, x0 == 0, sc->racc);
             }
             continue;
         }
-        if (c->space[j] != LUTSR_CNN_G && lo[j] < hi[j])
-            run_layer(c, i, v, d, lo[j], hi[j], sc->tmp);
+        if (c->space[j] != LUTSR_CNN_G && lo[j] < hi[j] && xlo[j] < xhi[j])
+            run_layer(c, i, t, d, lo[j], hi[j], sc->tmp);
     }
 }
 
@@ -747,17 +835,20 @@ static void end_pass(CnnContext *c, const Dims *d, const Scratch *sc)
         c->st_finished[i] = 1;
         c->st_ready[i + 1] = 1;
     }
-    View v[CNN_MAX_BUFFERS];
+    Tile t;
     for (int b = 0; b <= c->n_layers; b++)
-        if (c->space[b] == LUTSR_CNN_G)
-            v[b] = (View){ c->gvals + c->goff[b], 0, c->ch[b], 1 };
+        if (c->space[b] == LUTSR_CNN_G) {
+            t.v[b] = (View){ c->gvals + c->goff[b], 0, c->ch[b], 1 };
+            t.x0[b] = 0;
+            t.w[b] = 1;
+        }
     for (int i = 0; i < c->n_layers; i++) {
         const LutsrCnnLayer *l = &c->layers[i];
         const int j = i + 1;
         if (c->space[j] != LUTSR_CNN_G || c->st_ready[j] || l->op == LUTSR_CNN_MEAN_STD ||
             !c->st_ready[l->in0] || (l->in1 >= 0 && !c->st_ready[l->in1]))
             continue;
-        run_layer(c, i, v, d, 0, 1, sc->tmp);
+        run_layer(c, i, &t, d, 0, 1, sc->tmp);
         c->st_ready[j] = 1;
     }
 }
@@ -776,10 +867,10 @@ static void get_stats(const CnnContext *cc, const LutsrPlane *src, const Dims *d
     uint32_t crc = 0;
     for (int y = 0; y < src->height; y++)
         crc = lutsr_crc32(crc, src->data + (ptrdiff_t)y * src->stride, (size_t)src->width);
-    const int h = d->h[LUTSR_CNN_LR];
+    const int h = d->h[LUTSR_CNN_LR], w = d->w[LUTSR_CNN_LR];
     Layout lay;
     int have_layout = 0;
-    View v[CNN_MAX_BUFFERS];
+    Tile t;
     pthread_mutex_lock(&c->lock);
     for (;;) {
         if (c->cache_valid && c->cache_crc == crc && c->cache_w == src->width && c->cache_h == src->height)
@@ -802,12 +893,19 @@ static void get_stats(const CnnContext *cc, const LutsrPlane *src, const Dims *d
         if (c->st_next < c->st_tiles && (c->st_per_row || c->st_done == c->st_next)) {
             const int t0 = c->st_next++ * c->tile_rows;
             pthread_mutex_unlock(&c->lock);
+            const int t1 = mini(h, t0 + c->tile_rows);
             if (!have_layout) {
-                layout(c, c->rows_stat, d, &lay);
+                layout(c, c->rows_stat, c->cols_stat, d, &lay);
                 have_layout = 1;
             }
-            forward(c, c, src, d, &lay, sc, c->gvals, c->st_active, t0, mini(h, t0 + c->tile_rows), v);
+            for (int x0 = 0; x0 < w; x0 += c->tile_cols)
+                forward(c, src, d, &lay, sc, c->gvals, c->st_active, t0, t1, x0,
+                        mini(w, x0 + c->tile_cols), &t);
+            if (c->st_per_row) /* its own rows' slots */
+                flush_sums(c, c->st_active, t0, t1, sc->racc);
             pthread_mutex_lock(&c->lock);
+            if (!c->st_per_row) /* in tile order, which the lock's hand-out keeps */
+                flush_sums(c, c->st_active, t0, t1, sc->racc);
             if (++c->st_done == c->st_tiles) {
                 end_pass(c, d, sc);
                 if (!start_pass(c, d)) {
@@ -909,20 +1007,24 @@ static void cnn_rows(const void *priv, const LutsrPlane *src, int y0, int y1,
     if (c->has_stats)
         get_stats(c, src, &d, &sc);
     Layout lay;
-    layout(c, c->rows_tile, &d, &lay);
-    View v[CNN_MAX_BUFFERS];
+    layout(c, c->rows_tile, c->cols_tile, &d, &lay);
+    Tile t;
+    const int w = d.w[LUTSR_CNN_LR];
     for (int t0 = y0; t0 < y1; t0 += c->tile_rows) {
         const int t1 = mini(y1, t0 + c->tile_rows);
-        forward(NULL, c, src, &d, &lay, &sc, sc.g, NULL, t0, t1, v);
-        if (c->max_head) {
-            c->dsp.max_head(&c->head, &v[c->head.conv->in0], d.h[LUTSR_CNN_LR],
-                            d.w[LUTSR_CNN_LR], t0, t1, dst + (ptrdiff_t)(t0 - y0) * s * dst_stride,
-                            dst_stride, sc.tmp);
-            continue;
-        }
-        for (int y = t0 * s; y < t1 * s; y++) {
-            c->dsp.to_pixels(dst + (ptrdiff_t)(y - y0 * s) * dst_stride, vrow(&v[L], y, 0),
-                             d.w[LUTSR_CNN_HR]);
+        for (int x0 = 0; x0 < w; x0 += c->tile_cols) {
+            const int x1 = mini(w, x0 + c->tile_cols);
+            uint8_t *out = dst + (ptrdiff_t)(t0 - y0) * s * dst_stride + (ptrdiff_t)x0 * s;
+            forward(c, src, &d, &lay, &sc, sc.g, NULL, t0, t1, x0, x1, &t);
+            if (c->max_head) {
+                const int in = c->head.conv->in0;
+                const View v = view_at(c, &t, in, x0, c->space[in]);
+                c->dsp.max_head(&c->head, &v, d.h[LUTSR_CNN_LR], x1 - x0, t0, t1, out, dst_stride, sc.tmp);
+                continue;
+            }
+            for (int y = t0 * s; y < t1 * s; y++)
+                c->dsp.to_pixels(out + (ptrdiff_t)(y - t0 * s) * dst_stride, vrow(&t.v[L], y, 0),
+                                 (x1 - x0) * s);
         }
     }
 }
@@ -1052,12 +1154,18 @@ static int cnn_init(void **priv, const struct LutsrModel *m, unsigned cpu_flags)
             c->g_total += c->ch[j];
         }
     /* The halo: input rows a 1-row tile needs beyond its own. */
-    c->tile_rows = 1;
-    max_rows(c, NULL, c->rows_tile);
-    c->tile_rows = mini(CNN_TILE_MAX, maxi(CNN_TILE_MIN, 4 * (c->rows_tile[0] - 1)));
-    max_rows(c, NULL, c->rows_tile);
+    max_extent(c, NULL, 0, 1, c->rows_tile);
+    const int halo = c->rows_tile[0] - 1;
+    c->tile_rows = mini(CNN_TILE_MAX, maxi(CNN_TILE_MIN, 4 * halo));
+    max_extent(c, NULL, 0, c->tile_rows, c->rows_tile);
     if (c->has_stats) {
-        max_rows(c, stats_mask, c->rows_stat);
+        max_extent(c, stats_mask, 0, c->tile_rows, c->rows_stat);
+        for (int i = 0; i < L; i++)
+            if (stats_mask[i]) {
+                const int in = m->layers[i].in0, s = c->space[in] == LUTSR_CNN_HR ? c->scale : 1;
+                c->racc_off[i] = c->racc_doubles;
+                c->racc_doubles += (size_t)c->tile_rows * s * m->layers[i].c_in * 2;
+            }
         c->gvals = calloc((size_t)c->g_total, sizeof(*c->gvals));
         c->sums = calloc((size_t)L * 2 * LUTSR_CNN_MAX_CHANNELS, sizeof(*c->sums));
         if (!c->gvals || !c->sums || pthread_mutex_init(&c->lock, NULL)) {
@@ -1079,11 +1187,25 @@ static int cnn_init(void **priv, const struct LutsrModel *m, unsigned cpu_flags)
             return LUTSR_ERR_NOMEM;
         }
         c->max_head = 1;
-        for (int j = L - 2; j <= L; j++) /* the fused head's buffers are never stored */
-            c->rows_tile[j] = 0;
     }
+    lutsr_cnn_set_tile_cols(c, mini(CNN_TILE_COLS_MAX, maxi(CNN_TILE_COLS_MIN, (int)round16((size_t)(8 * halo)))));
     *priv = c;
     return 0;
+}
+
+void lutsr_cnn_set_tile_cols(CnnContext *c, int tile_cols)
+{
+    c->tile_cols = tile_cols;
+    max_extent(c, NULL, 1, tile_cols, c->cols_tile);
+    if (c->has_stats) {
+        uint8_t stats_mask[LUTSR_CNN_MAX_LAYERS] = { 0 };
+        for (int i = 0; i < c->n_layers; i++)
+            stats_mask[i] = c->layers[i].op == LUTSR_CNN_MEAN_STD;
+        max_extent(c, stats_mask, 1, tile_cols, c->cols_stat);
+    }
+    if (c->max_head)
+        for (int j = c->n_layers - 2; j <= c->n_layers; j++) /* never stored */
+            c->rows_tile[j] = c->cols_tile[j] = 0;
 }
 
 static const char *cnn_impl_name(const void *priv)

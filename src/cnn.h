@@ -20,6 +20,14 @@
 #define CNN_TILE_MIN 16
 #define CNN_TILE_MAX 32
 
+/* LR columns per tile: 8 x the graph's halo (both sides; recomputing it
+ * costs at most about 12%), at least CNN_TILE_COLS_MIN and at most
+ * CNN_TILE_COLS_MAX, so scratch does not grow with the frame width.
+ * Narrower tiles cost speed (per-row overheads): 256 made ECBSR-M4C16
+ * 13% slower at 960x540, 512 6%; 1024 measured as fast as whole rows. */
+#define CNN_TILE_COLS_MIN 1024
+#define CNN_TILE_COLS_MAX 4096
+
 /* Floats of padding before column 0 of every buffer row (one 64-byte line,
  * so column 0 stays aligned), and after the last column up to
  * round16(w) + CNN_PAD_R. All of it reads as zero: a k <= 9 convolution
@@ -127,6 +135,7 @@ typedef struct CnnContext {
     const LutsrCnnLayer *layers;    /* the model's (the model outlives us) */
     int n_layers, scale;
     int tile_rows;                  /* LR rows per tile */
+    int tile_cols;                  /* LR columns per tile */
     float from_pixel[256];          /* pixel / 255 (a division per pixel showed in profiles) */
     int max_head;                   /* the graph ends in the eSR-MAX head: run fused */
     CnnHead head;                   /* (then) its packed CONV */
@@ -139,10 +148,13 @@ typedef struct CnnContext {
     int goff[CNN_MAX_BUFFERS];      /* G buffers: offset of its values in gvals */
     int g_total;                    /* floats of all G buffers */
 
-    /* Most rows of each buffer a tile needs, over all tile positions: for
-     * the output pass and for the statistics pass. Sizes the scratch. */
-    int rows_tile[CNN_MAX_BUFFERS];
-    int rows_stat[CNN_MAX_BUFFERS];
+    /* Most rows and columns of each buffer a tile needs, over all tile
+     * positions: for the output pass and for the statistics pass. Size the
+     * scratch. */
+    int rows_tile[CNN_MAX_BUFFERS], cols_tile[CNN_MAX_BUFFERS];
+    int rows_stat[CNN_MAX_BUFFERS], cols_stat[CNN_MAX_BUFFERS];
+    size_t racc_doubles;            /* the statistics' running row sums (cnn.c) */
+    size_t racc_off[LUTSR_CNN_MAX_LAYERS]; /* MEAN_STD layer i's, in them */
 
     /* MEAN_STD: the statistics passes, once per frame, shared by the jobs
      * that need them (see cnn.c). Everything below is only touched with
@@ -170,5 +182,10 @@ typedef struct CnnContext {
     double *rowsums;                /* per input row and channel: (sum, sum of squares) */
     size_t rowsums_cap;             /* doubles */
 } CnnContext;
+
+/* Sets the tile width (LR columns, >= 1) and the extents that size the
+ * scratch (init() calls it; tests call it again for narrow tiles). The
+ * bytes of the output do not depend on it. */
+void lutsr_cnn_set_tile_cols(CnnContext *c, int tile_cols);
 
 #endif /* LUTSR_CNN_H */

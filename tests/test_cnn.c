@@ -11,8 +11,10 @@
  * Cases: each op on its own (behind a fixed "head" that turns its output
  * into the 1-channel HR result), every scale, odd sizes down to 1x1;
  * FSRCNN-, ECBSR-, eSR- and IMDN-like graphs; and the bytes must not
- * depend on threads (1, 2, 3) or on how lutsr_upscale_luma_rows() splits
- * the frame, and the MEAN_STD cache must follow a change of frame; the
+ * depend on threads (1, 2, 3), on how lutsr_upscale_luma_rows() splits
+ * the frame or on the tile width (C and SIMD), the scratch must not grow
+ * with the frame width, and the MEAN_STD cache must follow a change of
+ * frame; the
  * statistics passes give the same bytes shared by the jobs (tiles in any
  * order, sums kept per row) as run in order without the row-sum buffer.
  *
@@ -539,6 +541,49 @@ static void graphs_for_scale(int s, TestRng *r)
 
 /* ---------------------------------------------------------- invariance */
 
+/* The whole frame through the executor with tiles tile_cols LR columns
+ * wide (c: the C versions, else the best SIMD ones). */
+static uint8_t *engine_tiles(const LutsrModel *m, const TestPlane *src, int tile_cols, int c)
+{
+    void *priv = NULL;
+    REQUIRE_OK(lutsr_cnn_ops.init(&priv, m, c ? 0 : lutsr_cpu_flags()));
+    lutsr_cnn_set_tile_cols(priv, tile_cols);
+    const int s = m->scale, w = src->p.width, h = src->p.height, W = w * s;
+    const size_t ss = lutsr_cnn_ops.scratch_size(priv, w);
+    uint8_t *scratch = aligned_alloc(LUTSR_ALIGN, (ss + LUTSR_ALIGN - 1) & ~(size_t)(LUTSR_ALIGN - 1));
+    uint8_t *out = malloc((size_t)W * h * s);
+    REQUIRE(scratch && out);
+    lutsr_cnn_ops.rows(priv, &src->p, 0, h, out, W, scratch);
+    lutsr_cnn_ops.uninit(&priv);
+    free(scratch);
+    return out;
+}
+
+/* Tiles 1, 7 and 16 columns wide give the bytes of the default tiles
+ * (wider than these frames), with the C and the SIMD versions; and with
+ * the default tiles, the scratch is the same for a 4,096 and a 65,536
+ * pixel wide frame. */
+static void check_tile_widths(const char *what, const LutsrModel *m, const TestPlane *a,
+                              const uint8_t *ref)
+{
+    const int s = m->scale, W = a->p.width * s, H = a->p.height * s;
+    uint8_t *ref_c = engine_cpu(m, a, 1, LUTSR_CPU_NONE);
+    static const int widths[] = { 1, 7, 16 };
+    for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++)
+        for (int c = 0; c <= 1; c++) {
+            uint8_t *got = engine_tiles(m, a, widths[i], c);
+            REQUIRE_PLANE_EQ(got, W, c ? ref_c : ref, W, W, H, "%s: tiles %d columns wide (%s)", what,
+                             widths[i], c ? "c" : "simd");
+            free(got);
+        }
+    free(ref_c);
+    void *priv = NULL;
+    REQUIRE_OK(lutsr_cnn_ops.init(&priv, m, lutsr_cpu_flags()));
+    const size_t narrow = lutsr_cnn_ops.scratch_size(priv, 4096), wide = lutsr_cnn_ops.scratch_size(priv, 65536);
+    REQUIRE_CMP(narrow, ==, wide); /* scratch at 4096 wide vs 65536 */
+    lutsr_cnn_ops.uninit(&priv);
+}
+
 /* Threads 1, 2, 3 and row splits (odd, some cutting source rows so lib.c
  * goes through row()) give the same bytes; a second frame between two
  * runs of the first does not leak its MEAN_STD statistics. */
@@ -554,6 +599,7 @@ static void check_invariance(const char *what, const Graph *g, int w, int h, Tes
     test_plane_fill(&b, r);
     uint8_t *ref = engine(m, &a, 1), *ref_b = engine(m, &b, 1);
     REQUIRE(memcmp(ref, ref_b, (size_t)W * H));
+    check_tile_widths(what, m, &a, ref);
     for (int threads = 2; threads <= 3; threads++) {
         uint8_t *got = engine(m, &a, threads);
         REQUIRE_PLANE_EQ(got, W, ref, W, W, H, "%s: threads %d vs 1", what, threads);
@@ -587,7 +633,7 @@ static void check_invariance(const char *what, const Graph *g, int w, int h, Tes
     test_plane_free(&a);
     test_plane_free(&b);
     lutsr_model_close(&m);
-    printf("%-28s threads 1/2/3 and row splits identical\n", what);
+    printf("%-28s threads 1/2/3, row splits, tile widths identical\n", what);
 }
 
 /* The statistics passes without their row-sum buffer (what the executor
