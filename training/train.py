@@ -42,7 +42,10 @@ any key, the value parsed as JSON when it parses, else taken as a string):
     model:  kind-specific (srlut: interval_bits, nf, layers)
     data:   cache (.npz from data.py), patch (LR side), batch, jitter [lo, hi],
             augment, invert (also train on negatives, 255 - HR, half the time;
-            default false), weight ("sqrt" | "area" | "uniform"), limit (first N images),
+            default false), mix (probability of a random luma of the RGB
+            image instead of its Y, data.py; default 0), rgb_cache (its
+            planes; default training/cache/train-rgb.npz, built when
+            missing), weight ("sqrt" | "area" | "uniform"), limit (first N images),
             subset (a seeded random set of whole images holding that
             fraction of the pixels, for data-size experiments),
             prefetch (batches made ahead in a thread; default 4 on CUDA, 0 on CPU)
@@ -247,6 +250,20 @@ class Trainer:
         self.log("data: %s: %d images, %.1f Mpx, loaded in %.1f s" % (
             os.path.relpath(cache_path, ROOT), len(self.cache.train), self.cache.pixels / 1e6,
             time.time() - t0))
+        try:
+            mix = data.check_mix(dc.get("mix", 0.0))
+        except ValueError as e:
+            raise SystemExit("data: %s" % e)
+        if mix > 0:
+            rgb_path = repo_path(dc.get("rgb_cache", "training/cache/train-rgb.npz"))
+            if not os.path.exists(rgb_path):
+                self.log("data: no RGB cache at %s, building it" % rgb_path)
+                data.build_rgb_cache(rgb_path, log=self.log)
+            try:
+                self.cache.load_rgb(rgb_path)
+            except ValueError as e:
+                raise SystemExit("data: %s" % e)
+            self.log("data: %s: R, G, B for data.mix %s" % (os.path.relpath(rgb_path, ROOT), dc["mix"]))
         subset = ""
         if dc.get("subset") is not None:
             try:
@@ -255,6 +272,8 @@ class Trainer:
                 raise SystemExit("data.subset: %s" % e)
             self.cache.train = [self.cache.train[i] for i in keep]
             self.cache.train_names = [self.cache.train_names[i] for i in keep]
+            if self.cache.rgb is not None:
+                self.cache.rgb = [self.cache.rgb[i] for i in keep]
             subset = "; subset %s of the pixels" % dc["subset"]
             self.log("data: subset %s: %d images, %.1f Mpx" % (
                 dc["subset"], len(self.cache.train), self.cache.pixels / 1e6))
@@ -272,7 +291,8 @@ class Trainer:
                                     self.cache.pixels / 1e6, dc.get("patch", 48),
                                     dc.get("batch", 16), dc.get("jitter", [0.7, 1.0]),
                                     dc.get("augment", True)) +
-                    ("; invert" if dc.get("invert") else "") + subset,
+                    ("; invert" if dc.get("invert") else "") +
+                    ("; mix %s" % dc["mix"] if dc.get("mix") else "") + subset,
             "device": device_name(device),
             "trained_on_cpu": device.type == "cpu",
             "git": git_commit(),
@@ -297,7 +317,7 @@ class Trainer:
                                   seed=[int(self.cfg["seed"]), self.stage_idx],
                                   jitter=dc.get("jitter", (0.7, 1.0)), augment=dc.get("augment", True),
                                   weight=dc.get("weight", "sqrt"), limit=dc.get("limit"),
-                                  invert=dc.get("invert", False))
+                                  invert=dc.get("invert", False), mix=dc.get("mix", 0.0))
         except ValueError as e:
             raise SystemExit("data: %s" % e)
         if s.skipped:

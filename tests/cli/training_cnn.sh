@@ -22,6 +22,10 @@
 #    metadata and end with other weights than the same run without it; an
 #    SR-LUT student's network stage distils from a CNN checkpoint;
 #  - data.invert (negatives) changes training and is in the metadata;
+#  - data.mix (random lumas of the RGB planes) changes training and is in
+#    the metadata; mix 0 with the RGB cache loaded trains exactly as
+#    without it; a probability outside [0, 1] and an RGB cache of other
+#    images are refused with a message;
 #  - data.subset trains on a seeded, reproducible set of whole images and
 #    says so in the log and the metadata; a fraction outside (0, 1] is refused.
 . tests/cli/common.inc "$@"
@@ -147,4 +151,23 @@ same_tensors "$T/esr-max/cnn-x2.lsr" "$T/i1/cnn-x2.lsr" && fail "data.invert cha
 OMP_NUM_THREADS=2 $TPY training/train.py --config training/configs/esr-max-x2.json $COMMON --out "$T/i2" \
     --set data.invert=2 > "$T/inv.txt" 2>&1 && fail "data.invert=2 accepted"
 grep -q 'data: invert must be true or false, got 2' "$T/inv.txt" || fail "$(cat "$T/inv.txt")"
+
+# data.mix: random lumas of the RGB planes (tiny_cache's images, with an
+# RGB companion cache of the same names and sizes).
+tpy training/data.py synthetic --out "$T/m.npz" --count 4 --size 96 --seed 7 --rgb-out "$T/m-rgb.npz"
+MIX="--cache $T/m.npz --set data.rgb_cache=$T/m-rgb.npz"
+tpy training/train.py --config training/configs/esr-max-x2.json $COMMON $MIX --out "$T/m1" --set data.mix=1
+grep -q 'data: .*m-rgb.npz: R, G, B for data.mix 1' "$T/tpy.out" || fail "mix log: $(cat "$T/tpy.out")"
+ok info "$T/m1/cnn-x2.lsr"
+grep -q 'data: .*augment True; mix 1$' "$T/ok.out" || fail "mix metadata: $(cat "$T/ok.out")"
+same_tensors "$T/esr-max/cnn-x2.lsr" "$T/m1/cnn-x2.lsr" && fail "data.mix changed nothing"
+tpy training/train.py --config training/configs/esr-max-x2.json $COMMON $MIX --out "$T/m0" --set data.mix=0
+same_tensors "$T/esr-max/cnn-x2.lsr" "$T/m0/cnn-x2.lsr" || fail "data.mix=0 trains otherwise than no mix"
+OMP_NUM_THREADS=2 $TPY training/train.py --config training/configs/esr-max-x2.json $COMMON $MIX --out "$T/m2" \
+    --set data.mix=1.5 > "$T/mix.txt" 2>&1 && fail "data.mix=1.5 accepted"
+grep -q 'data: mix must be a probability in \[0, 1\], got 1.5' "$T/mix.txt" || fail "$(cat "$T/mix.txt")"
+tpy training/data.py synthetic --out "$T/o.npz" --count 3 --size 96 --seed 7 --rgb-out "$T/o-rgb.npz"
+OMP_NUM_THREADS=2 $TPY training/train.py --config training/configs/esr-max-x2.json $COMMON $MIX --out "$T/m3" \
+    --set data.mix=0.5 --set data.rgb_cache="$T/o-rgb.npz" > "$T/mix.txt" 2>&1 && fail "other images' RGB cache accepted"
+grep -q 'data: .*o-rgb.npz holds other images than .*m.npz' "$T/mix.txt" || fail "$(cat "$T/mix.txt")"
 exit 0
