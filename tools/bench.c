@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -32,7 +33,8 @@ const CliCommand cli_bench = {
     bench_opts,
     "Each row: warm-up, then REPS timed runs of FRAMES frames; the median run is\n"
     "reported. \"vs bicubic\" is the row's time per frame divided by the engine's\n"
-    "bicubic on the same plane (1.00x = as fast as bicubic).\n",
+    "bicubic on the same plane (1.00x = as fast as bicubic). The last line gives\n"
+    "the process's peak memory (RSS).\n",
 };
 
 typedef struct Row {
@@ -295,6 +297,12 @@ int cmd_bench(int argc, char **argv)
     double worst = real.label && real.ms > syn.ms ? real.ms : syn.ms;
     printf("real time (60 fps) at %dx%d: %s (slowest model row %.1f fps)\n", w, h,
            1e3 / worst >= 60 ? "yes" : "no", 1e3 / worst);
+    /* The whole process: the model, this tool's frames (two input planes,
+     * one output, the real image) and the engine's per-thread scratch. */
+    struct rusage ru;
+    if (!getrusage(RUSAGE_SELF, &ru))
+        printf("peak memory: %.1f MiB (process peak RSS: model, frames, engine scratch)\n",
+               ru.ru_maxrss / 1024.0);
     ret = 0;
 out_dst:
     image_free(&dst);

@@ -10,6 +10,8 @@ grep -q "model $T/m.lsr (srlut x2), 64x36 -> 128x72, 2 threads, cpu c" "$out" ||
 grep -q -E '^model, synthetic +3x2 +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+x$' "$out" || fail "synthetic row: $(cat "$out")"
 grep -q -E '^engine bicubic, synthetic +3x2 .* 1\.00x$' "$out" || fail "bicubic row: $(cat "$out")"
 grep -q -E '^real time \(60 fps\) at 64x36: (yes|no)' "$out" || fail "summary line"
+# Peak RSS, in MiB: at least the 1 MiB any process has, under 1 GiB here.
+grep -q -E '^peak memory: [1-9][0-9]{0,2}\.[0-9] MiB \(process peak RSS' "$out" || fail "memory line: $(cat "$out")"
 # A given real image is used (and a missing one is an error).
 [ -n "$PY" ] && {
     "$PY" "$PNGTOOL" write 16 16 0 8 "$T/x.png" < "$T/x.raw" || fail pngtool
