@@ -54,7 +54,10 @@ any key, the value parsed as JSON when it parses, else taken as a string):
     checkpoint_every, log_every, val_every  (iterations; 0 disables val)
     distill (optional): {"teacher": RUN_DIR | CHECKPOINT.pt | CNN_MODEL.lsr,
             "weight": w (default 0.5), "stages": [names] (default: the first
-            training stage)}: adds w times the stage's own loss (mse or l1,
+            training stage), "ensemble": 1 | 8 (default 1; 8: the teacher's
+            output is the mean over the 8 flips/rotations of the LR patch,
+            each mapped back, its "x8 self-ensemble", a stronger teacher
+            at 8x its cost)}: adds w times the stage's own loss (mse or l1,
             on [0,1]) between sr and the teacher's output to those stages'
             loss. The teacher is a run folder / checkpoint of any kind
             (its last trained stage's forward, e.g. a CNN or a fine-tuned LUT)
@@ -182,6 +185,9 @@ class Teacher:
     def __init__(self, dc, student, device):
         path = repo_path(str(dc["teacher"]))
         self.weight = float(dc.get("weight", 0.5))
+        self.ensemble = dc.get("ensemble", 1)
+        if self.ensemble not in (1, 8) or isinstance(self.ensemble, bool):
+            raise SystemExit("distill: ensemble must be 1 or 8, got %r" % (self.ensemble,))
         train_stages = [n for n, k in student.stages if k == "train"]
         self.stages = list(dc.get("stages", train_stages[:1]))
         bad = sorted(set(self.stages) - set(train_stages))
@@ -210,12 +216,22 @@ class Teacher:
         torch.set_rng_state(rng)
         if scale != student.scale:
             raise SystemExit("distill: the teacher is x%d, the student x%d" % (scale, student.scale))
-        self.desc = "teacher %s (%s), weight %g, stages %s" % (
-            os.path.relpath(path, ROOT), what, self.weight, "+".join(self.stages))
+        self.desc = "teacher %s (%s%s), weight %g, stages %s" % (
+            os.path.relpath(path, ROOT), what, ", x8 self-ensemble" if self.ensemble == 8 else "",
+            self.weight, "+".join(self.stages))
 
     def __call__(self, lr):
         with torch.no_grad():
-            return self.fn(lr)
+            if self.ensemble == 1:
+                return self.fn(lr)
+            acc = None
+            for flip in (False, True):
+                x = torch.flip(lr, [-1]) if flip else lr
+                for k in range(4):
+                    y = torch.rot90(self.fn(torch.rot90(x, k, [-2, -1])), -k, [-2, -1])
+                    y = torch.flip(y, [-1]) if flip else y
+                    acc = y if acc is None else acc + y
+            return acc / 8
 
 
 # ----------------------------------------------------------------- trainer

@@ -17,8 +17,9 @@
 #    PyTorch's output has at least 16 levels;
 #  - a run stopped and resumed exports the same weights; export.py from the
 #    checkpoint writes the same tensors as train.py;
-#  - distillation: a CNN student with a checkpoint teacher and one with a
-#    .lsr teacher train, log the distillation term, record it in the
+#  - distillation: a CNN student with a checkpoint teacher (also as an x8
+#    self-ensemble) and one with a .lsr teacher train, log the
+#    distillation term, record it in the
 #    metadata and end with other weights than the same run without it; an
 #    SR-LUT student's network stage distils from a CNN checkpoint;
 #  - data.invert (negatives) changes training and is in the metadata;
@@ -114,6 +115,16 @@ grep -q '\[net\] 3/3 loss .*, distill L1 0\.[0-9]*[1-9]' "$T/tpy.out" || fail "d
 same_tensors "$T/esr-max/cnn-x2.lsr" "$T/d1/cnn-x2.lsr" && fail "distillation changed nothing"
 ok info "$T/d1/cnn-x2.lsr"
 grep -q 'distill: teacher .*ecbsr, weight 0.5' "$T/ok.out" || fail "metadata: $(cat "$T/ok.out")"
+# ... the same teacher as an x8 self-ensemble (other targets: other
+# weights), and an ensemble size other than 1 or 8 refused ...
+tpy training/train.py --config training/configs/esr-max-x2.json $COMMON --out "$T/d8" \
+    --set distill.teacher="$T/ecbsr" --set distill.weight=0.5 --set distill.ensemble=8
+grep -q 'distill: teacher .* (ecbsr cnn, stage net, x8 self-ensemble), weight 0.5' "$T/tpy.out" ||
+    fail "distill x8: $(cat "$T/tpy.out")"
+same_tensors "$T/d1/cnn-x2.lsr" "$T/d8/cnn-x2.lsr" && fail "the x8 teacher changed nothing"
+OMP_NUM_THREADS=2 $TPY training/train.py --config training/configs/esr-max-x2.json $COMMON --out "$T/d9" \
+    --set distill.teacher="$T/ecbsr" --set distill.ensemble=4 > "$T/ens.txt" 2>&1 && fail "ensemble 4 accepted"
+grep -q 'distill: ensemble must be 1 or 8, got 4' "$T/ens.txt" || fail "$(cat "$T/ens.txt")"
 # ... a .lsr teacher (the eSR-TM x3 export) for FSRCNN x3 ...
 tpy training/train.py --config training/configs/fsrcnn-x3.json $COMMON --out "$T/d2" \
     --set distill.teacher="$T/esr-tm/cnn-x3.lsr" --set distill.weight=1
