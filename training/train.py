@@ -57,7 +57,12 @@ any key, the value parsed as JSON when it parses, else taken as a string):
             training stage), "ensemble": 1 | 8 (default 1; 8: the teacher's
             output is the mean over the 8 flips/rotations of the LR patch,
             each mapped back, its "x8 self-ensemble", a stronger teacher
-            at 8x its cost)}: adds w times the stage's own loss (mse or l1,
+            at 8x its cost), "edge": "replicate" | "zero" (a .lsr teacher
+            at the patch's edges: the patch replicate-padded by the graph's
+            reach, up to 8 LR pixels, as CNN training does, or the engine's
+            zero padding, which the runs before 2026-11-24 used; a run
+            folder teacher always pads as its own training did)}: adds w
+            times the stage's own loss (mse or l1,
             on [0,1]) between sr and the teacher's output to those stages'
             loss. The teacher is a run folder / checkpoint of any kind
             (its last trained stage's forward, e.g. a CNN or a fine-tuned LUT)
@@ -188,6 +193,9 @@ class Teacher:
         self.ensemble = dc.get("ensemble", 1)
         if self.ensemble not in (1, 8) or isinstance(self.ensemble, bool):
             raise SystemExit("distill: ensemble must be 1 or 8, got %r" % (self.ensemble,))
+        edge = dc.get("edge", "replicate")
+        if edge not in ("replicate", "zero"):
+            raise SystemExit("distill: edge must be \"replicate\" or \"zero\", got %r" % (edge,))
         train_stages = [n for n, k in student.stages if k == "train"]
         self.stages = list(dc.get("stages", train_stages[:1]))
         bad = sorted(set(self.stages) - set(train_stages))
@@ -202,7 +210,19 @@ class Teacher:
             except ValueError as e:
                 raise SystemExit("distill: %s (a LUT teacher is given as its run folder)" % e)
             scale, what = g.s, "cnn graph, %d layers" % len(g.rows)
-            self.fn = lambda lr: torch.clamp(g(lr / 255.0) * 255.0, 0.0, 255.0)
+            # A patch's edges are not the image's: seen through zero
+            # padding, a teacher's output there is worse than its own
+            # (ECBSR x2: a 6 LR pixel band, 44% of a 48 x 48 patch).
+            p = min(8, cnn_export.lr_radius(g.rows, g.s)) if edge == "replicate" else 0
+            what += ", edge %s%s" % (edge, " %d" % p if p else "")
+
+            def graph(lr, g=g, p=p, s=g.s):
+                x = torch.nn.functional.pad(lr / 255.0, (p, p, p, p), mode="replicate") if p else lr / 255.0
+                y = g(x)
+                if p:
+                    y = y[..., p * s:y.shape[-2] - p * s, p * s:y.shape[-1] - p * s]
+                return torch.clamp(y * 255.0, 0.0, 255.0)
+            self.fn = graph
         else:
             tp, st = export.load_pipeline(path, device)
             done = st["stage_idx"] + (1 if st["it"] > 0 else 0)

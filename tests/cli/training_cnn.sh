@@ -128,8 +128,20 @@ grep -q 'distill: ensemble must be 1 or 8, got 4' "$T/ens.txt" || fail "$(cat "$
 # ... a .lsr teacher (the eSR-TM x3 export) for FSRCNN x3 ...
 tpy training/train.py --config training/configs/fsrcnn-x3.json $COMMON --out "$T/d2" \
     --set distill.teacher="$T/esr-tm/cnn-x3.lsr" --set distill.weight=1
-grep -q 'distill: teacher .* (cnn graph, 7 layers), weight 1' "$T/tpy.out" || fail "distill: $(cat "$T/tpy.out")"
+grep -q 'distill: teacher .* (cnn graph, 7 layers, edge replicate 2), weight 1' "$T/tpy.out" ||
+    fail "distill: $(cat "$T/tpy.out")"
 same_tensors "$T/fsrcnn/cnn-x3.lsr" "$T/d2/cnn-x3.lsr" && fail ".lsr distillation changed nothing"
+# (the patch's edges through the engine's zero padding instead: other
+# targets; another edge mode is refused)
+tpy training/train.py --config training/configs/fsrcnn-x3.json $COMMON --out "$T/d2z" \
+    --set distill.teacher="$T/esr-tm/cnn-x3.lsr" --set distill.weight=1 --set distill.edge=zero
+grep -q 'distill: teacher .* (cnn graph, 7 layers, edge zero), weight 1' "$T/tpy.out" ||
+    fail "distill zero: $(cat "$T/tpy.out")"
+same_tensors "$T/d2/cnn-x3.lsr" "$T/d2z/cnn-x3.lsr" && fail "distill.edge changed nothing"
+OMP_NUM_THREADS=2 $TPY training/train.py --config training/configs/fsrcnn-x3.json $COMMON --out "$T/d2e" \
+    --set distill.teacher="$T/esr-tm/cnn-x3.lsr" --set distill.edge=mirror > "$T/edge.txt" 2>&1 &&
+    fail "distill.edge=mirror accepted"
+grep -q 'distill: edge must be "replicate" or "zero", got .mirror.' "$T/edge.txt" || fail "$(cat "$T/edge.txt")"
 # ... a scale mismatch is refused, and an SR-LUT student's network stage.
 OMP_NUM_THREADS=2 $TPY training/train.py --config training/configs/esr-max-x3.json $COMMON --out "$T/d3" \
     --set distill.teacher="$T/ecbsr" > "$T/mis.txt" 2>&1 && fail "x2 teacher for an x3 student accepted"
