@@ -5,7 +5,10 @@
  * through the engine's bicubic, so the output is byte-identical to
  * `lutsr upscale` on the same planes. Both run as FFmpeg slice jobs on
  * whole source rows; the engine's output does not depend on how rows are
- * split, so every -filter_threads value gives the same bytes.
+ * split, so every -filter_threads value gives the same bytes. With
+ * ensemble=8 (offline quality) the luma needs the whole plane at once, so
+ * it runs as one engine call on the engine's own threads before the
+ * chroma slice jobs.
  *
  * This file is compiled inside an FFmpeg tree (5.1, 7.1, 8.x, 9.0); see
  * patches/README.md for how it is registered.
@@ -57,6 +60,7 @@ typedef struct LutsrFilterContext {
     int scale;
     int chroma;
     int cpu;
+    int ensemble;
 
     LutsrModel *model;
     LutsrContext *sr;
@@ -92,6 +96,8 @@ static const AVOption lutsr_options[] = {
         { "c",     "portable C reference",    0, AV_OPT_TYPE_CONST, { .i64 = LUTSR_CPU_NONE  }, 0, 0, FLAGS, .unit = "cpu" },
         { "sse41", "at most SSE4.1",          0, AV_OPT_TYPE_CONST, { .i64 = LUTSR_CPU_SSE41 }, 0, 0, FLAGS, .unit = "cpu" },
         { "avx2",  "at most AVX2",            0, AV_OPT_TYPE_CONST, { .i64 = LUTSR_CPU_AVX2  }, 0, 0, FLAGS, .unit = "cpu" },
+    { "ensemble", "1, or 8: x8 self-ensemble of the luma model (about 8x slower; offline quality mode)",
+        OFFSET(ensemble), AV_OPT_TYPE_INT, { .i64 = 1 }, 1, 8, FLAGS },
     { NULL }
 };
 
@@ -127,6 +133,10 @@ static av_cold int init(AVFilterContext *ctx)
         av_log(ctx, AV_LOG_ERROR, "cannot load model '%s': %s\n", s->model_name,
                *err ? err : lutsr_strerror(ret));
         return ret == LUTSR_ERR_NOMEM ? AVERROR(ENOMEM) : AVERROR(EINVAL);
+    }
+    if (s->ensemble != 1 && s->ensemble != 8) {
+        av_log(ctx, AV_LOG_ERROR, "ensemble=%d: use 1 (off) or 8 (x8 self-ensemble)\n", s->ensemble);
+        return AVERROR(EINVAL);
     }
     model_scale = lutsr_model_scale(s->model);
     if (s->scale && s->scale != model_scale) {
@@ -169,7 +179,9 @@ static int open_engine(AVFilterContext *ctx, int slots)
 
     lutsr_default_options(&o);
     o.threads = slots;
-    o.external_threads = 1;
+    /* The ensemble's whole-plane call needs the engine's own pool. */
+    o.external_threads = s->ensemble != 8;
+    o.ensemble = s->ensemble;
     o.cpu = s->cpu;
     o.log_level = LUTSR_LOG_VERBOSE;
     o.log_cb = log_from_engine;
@@ -242,9 +254,10 @@ static int config_output(AVFilterLink *outlink)
                 return ret;
     }
 
-    av_log(ctx, AV_LOG_VERBOSE, "%dx%d %s -> %dx%d, model '%s' (%s x%d, %s), %d slice job(s)\n",
+    av_log(ctx, AV_LOG_VERBOSE, "%dx%d %s -> %dx%d, model '%s' (%s x%d, %s%s), %d slice job(s)\n",
            inlink->w, inlink->h, s->desc->name, outlink->w, outlink->h, s->model_name,
-           lutsr_model_kind_name(s->model), scale, lutsr_cpu_name(s->sr), s->sr_slots);
+           lutsr_model_kind_name(s->model), scale, lutsr_cpu_name(s->sr),
+           s->ensemble == 8 ? ", x8 self-ensemble" : "", s->sr_slots);
     return 0;
 }
 
@@ -327,7 +340,7 @@ static int upscale_slice(AVFilterContext *ctx, void *arg, int jobnr, int nb_jobs
         const int y0 = (int)((int64_t)h * jobnr / nb_jobs) * scale;
         const int y1 = (int)((int64_t)h * (jobnr + 1) / nb_jobs) * scale;
         int ret;
-        if (y0 == y1)
+        if (y0 == y1 || (w->use_model && s->ensemble == 8))
             continue;
         ret = w->use_model
             ? lutsr_upscale_luma_rows(s->sr, &w->src, &w->dst, y0, y1, jobnr)
@@ -384,6 +397,11 @@ static int filter_frame(AVFilterLink *inlink, AVFrame *in)
         split_nv12(s, in);
     plan_frame(s, in, out);
 
+    if (s->ensemble == 8 && lutsr_upscale_luma(s->sr, &s->work[0].src, &s->work[0].dst) < 0) {
+        av_log(ctx, AV_LOG_ERROR, "luma: %s\n", lutsr_last_error(s->sr));
+        ret = AVERROR_EXTERNAL;
+        goto fail;
+    }
     nb_jobs = FFMIN(s->sr_slots, FFMAX(1, in->height));
     ff_filter_execute(ctx, upscale_slice, NULL, s->job_ret, nb_jobs);
     for (int j = 0; j < nb_jobs; j++)

@@ -724,6 +724,17 @@ static void flush_sums(CnnContext *c, const uint8_t *stats, int t0, int t1, cons
  * statistics pass) accumulates the MEAN_STD layers it marks, over the
  * tile, when the forward order reaches them (before scratch under their
  * inputs is reused). */
+/* Points the tile's G-space entries (one value per channel) at g. */
+static void set_g_views(const CnnContext *c, const float *g, Tile *t)
+{
+    for (int b = 0; b <= c->n_layers; b++)
+        if (c->space[b] == LUTSR_CNN_G) {
+            t->v[b] = (View){ (float *)g + c->goff[b], 0, c->ch[b], 1 };
+            t->x0[b] = 0;
+            t->w[b] = 1;
+        }
+}
+
 static void forward(const CnnContext *c, const LutsrPlane *src, const Dims *d, const Layout *lay,
                     const Scratch *sc, const float *g, const uint8_t *stats,
                     int t0, int t1, int x0, int x1, Tile *t)
@@ -732,17 +743,13 @@ static void forward(const CnnContext *c, const LutsrPlane *src, const Dims *d, c
     const Dims dx = across(d);
     seed(c, d, stats, 0, t0, t1, lo, hi);
     seed(c, &dx, stats, 1, x0, x1, xlo, xhi);
+    set_g_views(c, g, t);
     for (int j = 0; j <= c->n_layers; j++) {
-        if (c->space[j] == LUTSR_CNN_G) {
-            t->v[j] = (View){ (float *)g + c->goff[j], 0, c->ch[j], 1 };
-            t->x0[j] = 0;
-            t->w[j] = 1;
-        } else {
-            t->v[j] = (View){ sc->bufs + lay->off[j] + CNN_PAD, lo[j], c->ch[j],
-                              (ptrdiff_t)lay->pitch[j] };
-            t->x0[j] = xlo[j];
-            t->w[j] = xhi[j] - xlo[j];
-        }
+        if (c->space[j] == LUTSR_CNN_G)
+            continue;
+        t->v[j] = (View){ sc->bufs + lay->off[j] + CNN_PAD, lo[j], c->ch[j], (ptrdiff_t)lay->pitch[j] };
+        t->x0[j] = xlo[j];
+        t->w[j] = xhi[j] - xlo[j];
     }
     for (int y = lo[0]; y < hi[0]; y++) {
         const uint8_t *restrict s = src->data + (ptrdiff_t)y * src->stride + xlo[0];
@@ -836,12 +843,7 @@ static void end_pass(CnnContext *c, const Dims *d, const Scratch *sc)
         c->st_ready[i + 1] = 1;
     }
     Tile t;
-    for (int b = 0; b <= c->n_layers; b++)
-        if (c->space[b] == LUTSR_CNN_G) {
-            t.v[b] = (View){ c->gvals + c->goff[b], 0, c->ch[b], 1 };
-            t.x0[b] = 0;
-            t.w[b] = 1;
-        }
+    set_g_views(c, c->gvals, &t);
     for (int i = 0; i < c->n_layers; i++) {
         const LutsrCnnLayer *l = &c->layers[i];
         const int j = i + 1;
@@ -1133,13 +1135,12 @@ static int cnn_init(void **priv, const struct LutsrModel *m, unsigned cpu_flags)
         c->from_pixel[i] = (float)i / 255.0f;
     c->ch[0] = 1;
     c->space[0] = LUTSR_CNN_LR;
-    uint8_t stats_mask[LUTSR_CNN_MAX_LAYERS] = { 0 };
     for (int i = 0; i < L; i++) {
         const LutsrCnnLayer *l = &m->layers[i];
         c->ch[i + 1] = l->c_out;
         c->space[i + 1] = l->space;
-        stats_mask[i] = l->op == LUTSR_CNN_MEAN_STD;
-        c->has_stats |= stats_mask[i];
+        c->stats_mask[i] = l->op == LUTSR_CNN_MEAN_STD;
+        c->has_stats |= c->stats_mask[i];
     }
     for (int j = 0; j <= L; j++)
         c->death[j] = j == L ? L : j - 1;
@@ -1159,9 +1160,9 @@ static int cnn_init(void **priv, const struct LutsrModel *m, unsigned cpu_flags)
     c->tile_rows = mini(CNN_TILE_MAX, maxi(CNN_TILE_MIN, 4 * halo));
     max_extent(c, NULL, 0, c->tile_rows, c->rows_tile);
     if (c->has_stats) {
-        max_extent(c, stats_mask, 0, c->tile_rows, c->rows_stat);
+        max_extent(c, c->stats_mask, 0, c->tile_rows, c->rows_stat);
         for (int i = 0; i < L; i++)
-            if (stats_mask[i]) {
+            if (c->stats_mask[i]) {
                 const int in = m->layers[i].in0, s = c->space[in] == LUTSR_CNN_HR ? c->scale : 1;
                 c->racc_off[i] = c->racc_doubles;
                 c->racc_doubles += (size_t)c->tile_rows * s * m->layers[i].c_in * 2;
@@ -1197,12 +1198,8 @@ void lutsr_cnn_set_tile_cols(CnnContext *c, int tile_cols)
 {
     c->tile_cols = tile_cols;
     max_extent(c, NULL, 1, tile_cols, c->cols_tile);
-    if (c->has_stats) {
-        uint8_t stats_mask[LUTSR_CNN_MAX_LAYERS] = { 0 };
-        for (int i = 0; i < c->n_layers; i++)
-            stats_mask[i] = c->layers[i].op == LUTSR_CNN_MEAN_STD;
-        max_extent(c, stats_mask, 1, tile_cols, c->cols_stat);
-    }
+    if (c->has_stats)
+        max_extent(c, c->stats_mask, 1, tile_cols, c->cols_stat);
     if (c->max_head)
         for (int j = c->n_layers - 2; j <= c->n_layers; j++) /* never stored */
             c->rows_tile[j] = c->cols_tile[j] = 0;

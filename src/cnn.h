@@ -162,6 +162,7 @@ typedef struct CnnContext {
      * and write (their own rows of rowsums), which does not change while a
      * tile runs. */
     int has_stats;
+    uint8_t stats_mask[LUTSR_CNN_MAX_LAYERS]; /* layers that are MEAN_STD */
     pthread_mutex_t lock;
     pthread_cond_t cond;            /* broadcast when a statistics pass ends */
     int cache_valid, cache_w, cache_h;

@@ -4,6 +4,7 @@
 #ifndef LUTSR_CONTEXT_H
 #define LUTSR_CONTEXT_H
 
+#include "ensemble.h"
 #include "internal.h"
 #include "model.h"
 #include "thread_pool.h"
@@ -31,6 +32,7 @@ struct LutsrContext {
     LutsrKernel luma, bicubic;
     LutsrPool *pool;
     LutsrSlot *slots;           /* threads of them */
+    LutsrEnsembleBufs ensemble_bufs; /* ensemble 8 only */
     char err[512];
 };
 

@@ -58,6 +58,8 @@ static int options_valid(LutsrContext *c, const LutsrOptions *o)
         return set_error(c, LUTSR_ERR_INVALID_ARG, "cpu must be a LutsrCpu value, got %d", (int)o->cpu);
     if (o->log_level < LUTSR_LOG_ERROR || o->log_level > LUTSR_LOG_DEBUG)
         return set_error(c, LUTSR_ERR_INVALID_ARG, "log_level must be 0..4, got %d", o->log_level);
+    if (o->ensemble != 0 && o->ensemble != 1 && o->ensemble != 8)
+        return set_error(c, LUTSR_ERR_INVALID_ARG, "ensemble must be 1 (off) or 8, got %d", o->ensemble);
     for (size_t i = 0; i < sizeof(o->reserved); i++)
         if (o->reserved[i])
             return set_error(c, LUTSR_ERR_INVALID_ARG, "reserved option bytes must be zero "
@@ -131,10 +133,11 @@ int lutsr_open(LutsrContext **out, const LutsrModel *model, const LutsrOptions *
         set_error(c, r, "cannot start %d threads", c->threads);
         goto fail;
     }
-    lutsr_log(c, LUTSR_LOG_VERBOSE, "model %s x%d, %s kernel (%s), %d %s",
+    lutsr_log(c, LUTSR_LOG_VERBOSE, "model %s x%d, %s kernel (%s), %d %s%s",
               lutsr_model_kind_name(model), c->scale, c->luma.ops->name,
               c->luma.ops->impl_name(c->luma.priv), c->threads,
-              c->opts.external_threads ? "job slot(s) for the caller's threads" : "thread(s)");
+              c->opts.external_threads ? "job slot(s) for the caller's threads" : "thread(s)",
+              c->opts.ensemble == 8 ? ", x8 self-ensemble" : "");
     *out = c;
     return 0;
 
@@ -158,6 +161,7 @@ void lutsr_close(LutsrContext **pc)
         }
         free(c->slots);
     }
+    lutsr_ensemble_free(&c->ensemble_bufs);
     kernel_uninit(&c->luma);
     kernel_uninit(&c->bicubic);
     lutsr_model_close(&c->bicubic_model);
@@ -315,11 +319,23 @@ static int run_rows_checked(LutsrContext *c, const LutsrKernel *k, int bicubic, 
     return 0;
 }
 
+static int run_luma_plane(LutsrContext *c, const LutsrPlane *src, const LutsrPlane *dst)
+{
+    return run_plane(c, &c->luma, 0, src, dst);
+}
+
 int lutsr_upscale_luma(LutsrContext *c, const LutsrPlane *src, const LutsrPlane *dst)
 {
     if (!c)
         return LUTSR_ERR_INVALID_ARG;
-    return run_plane(c, &c->luma, 0, src, dst);
+    if (c->opts.ensemble != 8)
+        return run_luma_plane(c, src, dst);
+    int r = check_planes(c, src, dst);
+    if (r < 0)
+        return r;
+    if ((r = lutsr_ensemble_upscale(c, src, dst, run_luma_plane)) < 0)
+        return set_error(c, r, "x8 self-ensemble upscale failed: %s", lutsr_strerror(r));
+    return 0;
 }
 
 int lutsr_upscale_luma_rows(LutsrContext *c, const LutsrPlane *src, const LutsrPlane *dst,
@@ -327,6 +343,9 @@ int lutsr_upscale_luma_rows(LutsrContext *c, const LutsrPlane *src, const LutsrP
 {
     if (!c)
         return LUTSR_ERR_INVALID_ARG;
+    if (c->opts.ensemble == 8)
+        return set_error(c, LUTSR_ERR_INVALID_ARG, "the x8 self-ensemble needs the whole plane: "
+                         "call lutsr_upscale_luma(), not the row-range variant");
     return run_rows_checked(c, &c->luma, 0, src, dst, dst_y0, dst_y1, job);
 }
 

@@ -5,34 +5,7 @@
  */
 #include <string.h>
 
-#include "model.h"
 #include "test_util.h"
-
-static LutsrModel *random_model(TestRng *r, LutsrModelKind kind, int scale)
-{
-    LutsrModel *m = NULL;
-    if (kind == LUTSR_MODEL_BICUBIC) {
-        REQUIRE_OK(lutsr_model_bicubic(&m, scale));
-        return m;
-    }
-    if (kind == LUTSR_MODEL_MULUT) {
-        /* 2 stages: the rows() path streams the first stage's rows */
-        const LutsrMulutStage st[2] = { { .scale = 1, .pattern_mask = 7, .interval_bits = 5, .out_shift = 9 },
-                                        { .scale = scale, .pattern_mask = 7, .interval_bits = 4, .out_shift = 8 } };
-        REQUIRE_OK(lutsr_model_alloc_mulut(&m, scale, 2, st, "test: random"));
-        for (int t = 0; t < 2; t++)
-            for (int p = 0; p < LUTSR_MULUT_PATTERNS; p++)
-                for (size_t i = 0; i < (size_t)m->stages[t].lut_entries * m->stages[t].lut_values; i++)
-                    m->stages[t].lut[p][i] = (int8_t)(test_rng_u32(r) >> 24);
-        return m;
-    }
-    REQUIRE_OK(lutsr_model_alloc(&m, kind, scale, kind == LUTSR_MODEL_SRLUT ? 4 : 0,
-                                 kind == LUTSR_MODEL_SRLUT ? 6 : 5, "test: random"));
-    size_t n = (size_t)m->lut_entries * m->lut_values;
-    for (size_t i = 0; i < n; i++)
-        m->lut[i] = (int8_t)(test_rng_u32(r) >> 24);
-    return m;
-}
 
 static LutsrContext *open_ctx(const LutsrModel *m, int threads)
 {
@@ -101,7 +74,7 @@ int main(void)
     static const int sizes[][2] = { { 1, 1 }, { 5, 3 }, { 33, 17 }, { 64, 41 } };
     for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
         for (int s = 2; s <= 4; s++) {
-            LutsrModel *m = random_model(&r, kinds[k], s);
+            LutsrModel *m = test_random_model(&r, kinds[k], s);
             for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
                 check_one(&r, m, sizes[i][0], sizes[i][1], lutsr_upscale_luma, lutsr_upscale_luma_rows,
                           lutsr_model_kind_name(m));
@@ -115,10 +88,10 @@ int main(void)
         }
     }
     /* One large frame with many jobs. */
-    LutsrModel *m = random_model(&r, LUTSR_MODEL_SRLUT, 2);
+    LutsrModel *m = test_random_model(&r, LUTSR_MODEL_SRLUT, 2);
     check_one(&r, m, 321, 203, lutsr_upscale_luma, lutsr_upscale_luma_rows, "srlut-large");
     lutsr_model_close(&m);
-    m = random_model(&r, LUTSR_MODEL_MULUT, 2);
+    m = test_random_model(&r, LUTSR_MODEL_MULUT, 2);
     check_one(&r, m, 321, 203, lutsr_upscale_luma, lutsr_upscale_luma_rows, "mulut-large");
     lutsr_model_close(&m);
     printf("thread and split invariance: OK\n");

@@ -53,6 +53,9 @@ void test_plane_alloc(TestPlane *t, int w, int h, int pad);
 void test_plane_free(TestPlane *t);
 /* Fill with a mix of random noise, flat areas, ramps and 0/255 extremes. */
 void test_plane_fill(TestPlane *t, TestRng *r);
+/* A model of `kind` at `scale` with random LUT entries (bicubic: the
+ * built-in one). MuLUT gets 2 stages. Close with lutsr_model_close(). */
+LutsrModel *test_random_model(TestRng *r, LutsrModelKind kind, int scale);
 /* 1 if the CPU supports AVX2 (+FMA) and the library was built with it. */
 int test_have_avx2(void);
 

@@ -19,13 +19,15 @@ static const CliOpt bench_opts[] = {
     { "size",    's', "WxH",   "input plane size", "1920x1080" },
     { "threads", 0,   "N",     "worker threads, 1..256", "number of CPUs" },
     { "cpu",     0,   "LEVEL", "SIMD level cap: auto, none, sse41, avx2", "auto" },
+    { "ensemble", 0,  "N",     "1, or 8: x8 self-ensemble of the model (all flips and transposes, "
+                               "averaged; about 8x slower, offline quality mode)", "1" },
     { "frames",  0,   "N",     "frames per repetition, 1..100000", "enough for ~0.3 s" },
     { "reps",    0,   "N",     "repetitions (the median is reported), 1..100", "5" },
     { "image",   0,   "PNG",   "real image to tile to WxH",
                                "first PNG under $LUTSR_DATA_DIR or ../shared/data/val" },
     { NULL, 0, NULL, NULL, NULL },
 };
-enum { OPT_MODEL, OPT_SIZE, OPT_THREADS, OPT_CPU, OPT_FRAMES, OPT_REPS, OPT_IMAGE };
+enum { OPT_MODEL, OPT_SIZE, OPT_THREADS, OPT_CPU, OPT_ENSEMBLE, OPT_FRAMES, OPT_REPS, OPT_IMAGE };
 
 const CliCommand cli_bench = {
     "bench", "-m MODEL [-s WxH] [--threads N] [--cpu LEVEL] [--frames N] [--image PNG]",
@@ -210,7 +212,7 @@ static void print_row(const Row *r, double out_mp, double bicubic_ms)
 int cmd_bench(int argc, char **argv)
 {
     const char *model_name = NULL, *image = NULL;
-    int w = 1920, h = 1080, threads = 0, frames = 0, reps = 5;
+    int w = 1920, h = 1080, threads = 0, ensemble = 1, frames = 0, reps = 5;
     LutsrCpu cpu = LUTSR_CPU_AUTO;
     CliParser p;
     cli_init(&p, &cli_bench, argc, argv);
@@ -223,6 +225,7 @@ int cmd_bench(int argc, char **argv)
         case OPT_SIZE:    r = cli_size(&p, &w, &h); break;
         case OPT_THREADS: r = cli_int(&p, 1, 256, &threads); break;
         case OPT_CPU:     r = cli_cpu(&p, &cpu); break;
+        case OPT_ENSEMBLE: r = cli_ensemble(&p, &ensemble); break;
         case OPT_FRAMES:  r = cli_int(&p, 1, 100000, &frames); break;
         case OPT_REPS:    r = cli_int(&p, 1, 100, &reps); break;
         case OPT_IMAGE:   image = p.arg; break;
@@ -243,7 +246,7 @@ int cmd_bench(int argc, char **argv)
 
     LutsrModel *m;
     LutsrContext *c;
-    if (tool_open_engine("bench", model_name, threads, cpu, 0, &m, &c) < 0)
+    if (tool_open_engine("bench", model_name, threads, cpu, ensemble, 0, &m, &c) < 0)
         return EXIT_RUNTIME;
     const int s = lutsr_scale(c);
     Image src, src2, dst;
@@ -262,8 +265,8 @@ int cmd_bench(int argc, char **argv)
     }
     const LutsrPlane planes[2] = { src.plane[0], src2.plane[0] };
 
-    printf("lutsr bench: model %s (%s x%d), %dx%d -> %dx%d, %d thread%s, cpu %s\n",
-           model_name, lutsr_model_kind_name(m), s, w, h, w * s, h * s, lutsr_threads(c),
+    printf("lutsr bench: model %s (%s x%d%s), %dx%d -> %dx%d, %d thread%s, cpu %s\n",
+           model_name, lutsr_model_kind_name(m), s, ensemble == 8 ? ", x8 self-ensemble" : "", w, h, w * s, h * s, lutsr_threads(c),
            lutsr_threads(c) == 1 ? "" : "s", lutsr_cpu_name(c));
     const double out_mp = (double)w * s * h * s * 1e-6;
     Row syn = { "model, synthetic", 0, 0, 0 }, real = { NULL, 0, 0, 0 },

@@ -225,6 +225,16 @@ int cli_choice(const CliParser *p, const char *const *names, int n, int *out)
     return -1;
 }
 
+int cli_ensemble(const CliParser *p, int *ensemble)
+{
+    static const char *const names[] = { "1", "8" };
+    int i;
+    if (cli_choice(p, names, 2, &i) < 0)
+        return -1;
+    *ensemble = i ? 8 : 1;
+    return 0;
+}
+
 int cli_require(const CliParser *p, const char *value, const char *long_name)
 {
     if (value)

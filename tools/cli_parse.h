@@ -68,6 +68,8 @@ int cli_int(const CliParser *p, int lo, int hi, int *out);
 int cli_size(const CliParser *p, int *w, int *h);
 /* auto | none (alias c) | sse41 (alias sse4.1) | avx2 */
 int cli_cpu(const CliParser *p, LutsrCpu *cpu);
+/* --ensemble: 1 (off) or 8 (the x8 self-ensemble). */
+int cli_ensemble(const CliParser *p, int *ensemble);
 /* One of names[0..n-1]; *out is the index. */
 int cli_choice(const CliParser *p, const char *const *names, int n, int *out);
 

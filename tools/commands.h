@@ -27,7 +27,7 @@ enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 /* Loads model_name and opens a context on it. Reports failures as
  * "lutsr: WHAT: ..." and returns -1 (nothing left open). */
 int tool_open_engine(const char *what, const char *model_name, int threads, LutsrCpu cpu,
-                     int quiet, LutsrModel **model, LutsrContext **ctx);
+                     int ensemble, int quiet, LutsrModel **model, LutsrContext **ctx);
 void tool_close_engine(LutsrModel **model, LutsrContext **ctx);
 
 /* Seconds on a monotonic clock. */

@@ -24,7 +24,7 @@ static void log_to_stderr(void *priv, int level, const char *msg)
 }
 
 int tool_open_engine(const char *what, const char *model_name, int threads, LutsrCpu cpu,
-                     int quiet, LutsrModel **model, LutsrContext **ctx)
+                     int ensemble, int quiet, LutsrModel **model, LutsrContext **ctx)
 {
     char err[512] = "";
     *model = NULL;
@@ -42,6 +42,7 @@ int tool_open_engine(const char *what, const char *model_name, int threads, Luts
     lutsr_default_options(&o);
     o.threads = threads;
     o.cpu = cpu;
+    o.ensemble = ensemble;
     if (!quiet) {
         o.log_cb = log_to_stderr;
         o.log_priv = (void *)what;

@@ -20,6 +20,8 @@ static const CliOpt eval_opts[] = {
     { "scale",   0,   "S",     "scale factor; must equal the model's, 2..4", "the model's" },
     { "threads", 0,   "N",     "worker threads, 1..256", "number of CPUs" },
     { "cpu",     0,   "LEVEL", "SIMD level cap: auto, none, sse41, avx2", "auto" },
+    { "ensemble", 0,  "N",     "1, or 8: x8 self-ensemble of the model (all flips and transposes, "
+                               "averaged; about 8x slower, offline quality mode)", "1" },
     { "rgb",     0,   NULL,    "full-colour path: upscale RGB as `upscale` does (Y model, "
                                "Cb/Cr bicubic) and score the Y of the result", "Y only" },
     { "csv",     0,   "FILE",  "also write per-image and mean scores as CSV", NULL },
@@ -28,7 +30,7 @@ static const CliOpt eval_opts[] = {
     { "quiet",   'q', NULL,    "print only the mean line", NULL },
     { NULL, 0, NULL, NULL, NULL },
 };
-enum { OPT_MODEL, OPT_HR, OPT_SCALE, OPT_THREADS, OPT_CPU, OPT_RGB, OPT_CSV, OPT_SAVE_LR,
+enum { OPT_MODEL, OPT_HR, OPT_SCALE, OPT_THREADS, OPT_CPU, OPT_ENSEMBLE, OPT_RGB, OPT_CSV, OPT_SAVE_LR,
        OPT_QUIET };
 
 const CliCommand cli_eval = {
@@ -125,7 +127,7 @@ out:
 int cmd_eval(int argc, char **argv)
 {
     const char *model_name = NULL, *dir = NULL, *csv_path = NULL, *lr_dir = NULL;
-    int scale = 0, threads = 0, rgb = 0, quiet = 0;
+    int scale = 0, threads = 0, ensemble = 1, rgb = 0, quiet = 0;
     LutsrCpu cpu = LUTSR_CPU_AUTO;
     CliParser p;
     cli_init(&p, &cli_eval, argc, argv);
@@ -139,6 +141,7 @@ int cmd_eval(int argc, char **argv)
         case OPT_SCALE:   r = cli_int(&p, 2, 4, &scale); break;
         case OPT_THREADS: r = cli_int(&p, 1, 256, &threads); break;
         case OPT_CPU:     r = cli_cpu(&p, &cpu); break;
+        case OPT_ENSEMBLE: r = cli_ensemble(&p, &ensemble); break;
         case OPT_RGB:     rgb = 1; break;
         case OPT_CSV:     csv_path = p.arg; break;
         case OPT_SAVE_LR: lr_dir = p.arg; break;
@@ -168,7 +171,7 @@ int cmd_eval(int argc, char **argv)
         cli_error(dir, "no *.png images in the folder");
         goto out;
     }
-    if (tool_open_engine("eval", model_name, threads, cpu, quiet, &m, &c) < 0)
+    if (tool_open_engine("eval", model_name, threads, cpu, ensemble, quiet, &m, &c) < 0)
         goto out;
     const int ms = lutsr_model_scale(m);
     if (scale && scale != ms) {
@@ -184,8 +187,9 @@ int cmd_eval(int argc, char **argv)
     if (csv)
         fprintf(csv, "image,width,height,psnr,ssim\n");
     if (!quiet)
-        printf("lutsr eval: model %s (%s x%d), %s, %d image%s, %s path, %d thread%s, cpu %s\n",
-               model_name, lutsr_model_kind_name(m), scale, dir, n, n == 1 ? "" : "s",
+        printf("lutsr eval: model %s (%s x%d%s), %s, %d image%s, %s path, %d thread%s, cpu %s\n",
+               model_name, lutsr_model_kind_name(m), scale,
+               ensemble == 8 ? ", x8 self-ensemble" : "", dir, n, n == 1 ? "" : "s",
                rgb ? "RGB" : "Y", lutsr_threads(c), lutsr_threads(c) == 1 ? "" : "s",
                lutsr_cpu_name(c));
 

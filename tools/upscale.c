@@ -16,11 +16,13 @@ static const CliOpt upscale_opts[] = {
     { "output",  'o', "OUT",   "output of the same kind as IN, or - (Y4M on stdout)", NULL },
     { "threads", 0,   "N",     "worker threads, 1..256", "number of CPUs" },
     { "cpu",     0,   "LEVEL", "SIMD level cap: auto, none, sse41, avx2", "auto" },
+    { "ensemble", 0,  "N",     "1, or 8: x8 self-ensemble of the model (all flips and transposes, "
+                               "averaged; about 8x slower, offline quality mode)", "1" },
     { "size",    0,   "WxH",   "frame size of raw gray input (required for raw)", NULL },
     { "quiet",   'q', NULL,    "no progress, summary or warnings on stderr", NULL },
     { NULL, 0, NULL, NULL, NULL },
 };
-enum { OPT_MODEL, OPT_INPUT, OPT_OUTPUT, OPT_THREADS, OPT_CPU, OPT_SIZE, OPT_QUIET };
+enum { OPT_MODEL, OPT_INPUT, OPT_OUTPUT, OPT_THREADS, OPT_CPU, OPT_ENSEMBLE, OPT_SIZE, OPT_QUIET };
 
 const CliCommand cli_upscale = {
     "upscale", "-m MODEL -i IN -o OUT [options]",
@@ -40,6 +42,7 @@ typedef struct Upscaler {
     FileKind kind;
     int raw_w, raw_h;
     int quiet;
+    int ensemble;         /* 1 or 8 */
     FILE *in, *out;
     int out_created;      /* out_path is a file we created (removed on failure) */
     Y4mReader y4m;
@@ -97,11 +100,12 @@ static void summary(const Upscaler *u, const LutsrModel *m, const LutsrContext *
                     const char *model_name)
 {
     double dt = tool_now() - u->t0;
-    fprintf(stderr, "upscaled %ld frame%s %dx%d -> %dx%d %s, model %s (%s x%d), "
+    fprintf(stderr, "upscaled %ld frame%s %dx%d -> %dx%d %s, model %s (%s x%d%s), "
             "%d thread%s, cpu %s: %.3f s, %.1f fps\n",
             u->frames, u->frames == 1 ? "" : "s", u->src.width, u->src.height,
             u->dst.width, u->dst.height, image_format_name(u->src.format), model_name,
-            lutsr_model_kind_name(m), lutsr_model_scale(m), lutsr_threads(c),
+            lutsr_model_kind_name(m), lutsr_model_scale(m),
+            u->ensemble == 8 ? ", x8 self-ensemble" : "", lutsr_threads(c),
             lutsr_threads(c) == 1 ? "" : "s", lutsr_cpu_name(c), dt,
             dt > 0 ? (double)u->frames / dt : 0.0);
 }
@@ -206,7 +210,7 @@ static int run(Upscaler *u, LutsrContext *ctx)
 
 int cmd_upscale(int argc, char **argv)
 {
-    Upscaler u = { .frames_total = -1 };
+    Upscaler u = { .frames_total = -1, .ensemble = 1 };
     const char *model_name = NULL;
     int threads = 0;
     LutsrCpu cpu = LUTSR_CPU_AUTO;
@@ -221,6 +225,7 @@ int cmd_upscale(int argc, char **argv)
         case OPT_OUTPUT:  u.out_path = p.arg; break;
         case OPT_THREADS: if (cli_int(&p, 1, 256, &threads) < 0) return EXIT_USAGE; break;
         case OPT_CPU:     if (cli_cpu(&p, &cpu) < 0) return EXIT_USAGE; break;
+        case OPT_ENSEMBLE: if (cli_ensemble(&p, &u.ensemble) < 0) return EXIT_USAGE; break;
         case OPT_SIZE:    if (cli_size(&p, &u.raw_w, &u.raw_h) < 0) return EXIT_USAGE; break;
         case OPT_QUIET:   u.quiet = 1; break;
         }
@@ -261,7 +266,7 @@ int cmd_upscale(int argc, char **argv)
 
     LutsrModel *model;
     LutsrContext *ctx;
-    if (tool_open_engine("upscale", model_name, threads, cpu, u.quiet, &model, &ctx) < 0)
+    if (tool_open_engine("upscale", model_name, threads, cpu, u.ensemble, u.quiet, &model, &ctx) < 0)
         return EXIT_RUNTIME;
     u.tty = isatty(2);
     u.t0 = u.last_progress = tool_now();

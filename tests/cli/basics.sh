@@ -12,7 +12,7 @@ done
 
 # Every option of upscale is listed, with the defaults.
 ok help upscale
-for o in -m -i -o --threads --cpu --size -q --help; do
+for o in -m -i -o --threads --cpu --ensemble --size -q --help; do
     grep -q -e "$o" "$T/ok.out" || fail "help upscale lacks $o"
 done
 grep -q 'default: auto' "$T/ok.out" || fail "help upscale lacks the --cpu default"
@@ -33,6 +33,10 @@ expect_error 'Invalid argument "abc" for option --threads; should be an integer 
 expect_error 'Invalid argument "0" for option --threads' upscale --threads 0 -m bicubic -i a.png -o b.png
 expect_error 'Invalid argument "257" for option --threads' bench -m bicubic --threads 257
 expect_error 'Invalid argument "avx9" for option --cpu' upscale --cpu avx9 -m bicubic -i a.png -o b.png
+expect_error 'Invalid argument "4" for option --ensemble; should be one of 1, 8' \
+    upscale --ensemble 4 -m bicubic -i a.png -o b.png
+expect_error 'Invalid argument "x8" for option --ensemble' eval --ensemble x8 -m bicubic --hr .
+expect_error 'Invalid argument "0" for option --ensemble' bench --ensemble 0 -m bicubic
 expect_error 'Invalid argument "12" for option --size' upscale --size 12 -m bicubic -i a.raw -o b.raw
 expect_error 'Invalid argument "0x5" for option --size' upscale --size 0x5 -m bicubic -i a.raw -o b.raw
 expect_error 'option --model needs an argument' upscale -i a.png -o b.png -m

@@ -12,6 +12,9 @@ grep -q -E '^engine bicubic, synthetic +3x2 .* 1\.00x$' "$out" || fail "bicubic 
 grep -q -E '^real time \(60 fps\) at 64x36: (yes|no)' "$out" || fail "summary line"
 # Peak RSS, in MiB: at least the 1 MiB any process has, under 1 GiB here.
 grep -q -E '^peak memory: [1-9][0-9]{0,2}\.[0-9] MiB \(process peak RSS' "$out" || fail "memory line: $(cat "$out")"
+# The x8 self-ensemble is named in the header.
+ok bench -m "$T/m.lsr" -s 16x8 --threads 2 --frames 1 --reps 1 --ensemble 8
+grep -q "model $T/m.lsr (srlut x2, x8 self-ensemble), 16x8 -> 32x16" "$T/ok.out" || fail "ensemble header: $(cat "$T/ok.out")"
 # A given real image is used (and a missing one is an error).
 [ -n "$PY" ] && {
     "$PY" "$PNGTOOL" write 16 16 0 8 "$T/x.png" < "$T/x.raw" || fail pngtool

@@ -49,6 +49,22 @@ for f in 0 1; do
     done
 done
 
+# --ensemble 8 changes Y only: U and V stay the engine's bicubic bytes.
+ok upscale -m "$T/r2.lsr" --ensemble 8 -i "$T/c.y4m" -o "$T/c.e8.y4m"
+grep -q "(srlut x2, x8 self-ensemble)" "$T/ok.err" || fail "ensemble summary: $(cat "$T/ok.err")"
+for f in 0 1; do
+    for p in 0 1 2; do
+        off=$((HL + 6 + f * (6 + 3 * W * H) + p * W * H))
+        dd if="$T/c.up.y4m" of="$T/a.raw" bs=1 skip=$off count=$((W * H)) 2>/dev/null
+        dd if="$T/c.e8.y4m" of="$T/b.raw" bs=1 skip=$off count=$((W * H)) 2>/dev/null
+        if [ $p = 0 ]; then
+            ! cmp -s "$T/a.raw" "$T/b.raw" || fail "frame $f: --ensemble 8 left Y unchanged"
+        else
+            cmp "$T/a.raw" "$T/b.raw" || fail "frame $f plane $p: --ensemble 8 changed chroma"
+        fi
+    done
+done
+
 # Odd-sized 420: the chroma plane is the top-left of the full bicubic result.
 w=7 h=5 W=14 H=10
 y4m_file "$T/o.y4m" $w $h 420jpeg 1 21
