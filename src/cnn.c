@@ -19,6 +19,14 @@
  * share scratch where their lifetimes (producing layer .. last reader) do
  * not overlap.
  *
+ * Plane edges. The graph runs on the source plane extended by c->edge
+ * LR pixels on every side, each extra pixel a copy of the nearest edge
+ * pixel (docs/cnn.md, "Plane edges"), and the output is that plane's
+ * centre: Dims are the extended plane's, forward() reads the source
+ * clamped, rows() writes only the centre's tiles. The extension is
+ * virtual (no copy); its cost is the ring's values the edge tiles need
+ * (and the ring's share of the statistics passes).
+ *
  * Fused head. A graph ending in eSR-MAX's CONV -> PIXEL_SHUFFLE ->
  * GROUP_MAX (find_max_head()) skips those three layers in forward(): rows()
  * hands the CONV's input rows of the tile to dsp.max_head, which writes the
@@ -74,6 +82,12 @@ static Dims dims_of(int scale, int h, int w)
 {
     Dims d = { { h, h * scale, 1 }, { w, w * scale, 1 } };
     return d;
+}
+
+/* The dims of an h x w source plane extended by the context's edge. */
+static Dims plane_dims(const CnnContext *c, int h, int w)
+{
+    return dims_of(c->scale, h + 2 * c->edge, w + 2 * c->edge);
 }
 
 static size_t round16(size_t n)
@@ -652,7 +666,7 @@ static Scratch scratch_carve(const CnnContext *c, const Dims *d, uint8_t *scratc
 static size_t cnn_scratch_size(const void *priv, int src_w)
 {
     const CnnContext *c = priv;
-    const Dims d = dims_of(c->scale, 1, src_w > 0 ? src_w : 1);
+    const Dims d = plane_dims(c, 1, src_w > 0 ? src_w : 1);
     return (bufs_floats(c, &d) + tmp_floats(c, &d) + round16((size_t)c->g_total)) * sizeof(float) +
            c->racc_doubles * sizeof(double);
 }
@@ -751,11 +765,13 @@ static void forward(const CnnContext *c, const LutsrPlane *src, const Dims *d, c
         t->x0[j] = xlo[j];
         t->w[j] = xhi[j] - xlo[j];
     }
+    /* The extended plane's pixel (x, y) is the source's nearest one. */
+    const int e = c->edge, sw = src->width, sh = src->height;
     for (int y = lo[0]; y < hi[0]; y++) {
-        const uint8_t *restrict s = src->data + (ptrdiff_t)y * src->stride + xlo[0];
+        const uint8_t *restrict s = src->data + (ptrdiff_t)mini(maxi(y - e, 0), sh - 1) * src->stride;
         float *restrict row = vrow(&t->v[0], y, 0);
         for (int x = 0; x < t->w[0]; x++)
-            row[x] = c->from_pixel[s[x]];
+            row[x] = c->from_pixel[s[mini(maxi(xlo[0] + x - e, 0), sw - 1)]];
     }
     zero_pads(&t->v[0], t->w[0], lo[0], hi[0]);
     /* A fused head is run by the caller, straight from its input. */
@@ -1004,19 +1020,20 @@ static void cnn_rows(const void *priv, const LutsrPlane *src, int y0, int y1,
 {
     const CnnContext *c = priv;
     const int s = c->scale, L = c->n_layers;
-    const Dims d = dims_of(s, src->height, src->width);
+    const Dims d = plane_dims(c, src->height, src->width);
     const Scratch sc = scratch_carve(c, &d, scratch);
     if (c->has_stats)
         get_stats(c, src, &d, &sc);
     Layout lay;
     layout(c, c->rows_tile, c->cols_tile, &d, &lay);
     Tile t;
-    const int w = d.w[LUTSR_CNN_LR];
-    for (int t0 = y0; t0 < y1; t0 += c->tile_rows) {
-        const int t1 = mini(y1, t0 + c->tile_rows);
-        for (int x0 = 0; x0 < w; x0 += c->tile_cols) {
+    /* Source rows [y0, y1) and all its columns: the extended plane's centre. */
+    const int e = c->edge, w = src->width + e;
+    for (int t0 = y0 + e; t0 < y1 + e; t0 += c->tile_rows) {
+        const int t1 = mini(y1 + e, t0 + c->tile_rows);
+        for (int x0 = e; x0 < w; x0 += c->tile_cols) {
             const int x1 = mini(w, x0 + c->tile_cols);
-            uint8_t *out = dst + (ptrdiff_t)(t0 - y0) * s * dst_stride + (ptrdiff_t)x0 * s;
+            uint8_t *out = dst + (ptrdiff_t)(t0 - y0 - e) * s * dst_stride + (ptrdiff_t)(x0 - e) * s;
             forward(c, src, &d, &lay, &sc, sc.g, NULL, t0, t1, x0, x1, &t);
             if (c->max_head) {
                 const int in = c->head.conv->in0;
@@ -1112,6 +1129,25 @@ static int find_max_head(const CnnContext *c, int *groups)
     return 1;
 }
 
+/* docs/cnn.md's reach R of the graph, in LR pixels: per buffer the most of
+ * its inputs' reaches, plus k/2 for a CONV (rounded up to LR pixels on HR
+ * buffers) and ceil(k / (2 s)) for a DECONV. training/cnn_export.py's
+ * lr_radius() is the same rule. */
+static int graph_reach(const CnnContext *c)
+{
+    int r[CNN_MAX_BUFFERS] = { 0 };
+    for (int i = 0; i < c->n_layers; i++) {
+        const LutsrCnnLayer *l = &c->layers[i];
+        int v = maxi(r[l->in0], l->in1 >= 0 ? r[l->in1] : 0);
+        if (l->op == LUTSR_CNN_CONV)
+            v += c->space[i + 1] == LUTSR_CNN_HR ? (l->p[0] / 2 + c->scale - 1) / c->scale : l->p[0] / 2;
+        else if (l->op == LUTSR_CNN_DECONV && l->p[1] > 0) /* the loader checks the stride */
+            v += (l->p[0] + 2 * l->p[1] - 1) / (2 * l->p[1]);
+        r[i + 1] = v;
+    }
+    return r[c->n_layers];
+}
+
 static int cnn_init(void **priv, const struct LutsrModel *m, unsigned cpu_flags)
 {
     *priv = NULL;
@@ -1154,6 +1190,7 @@ static int cnn_init(void **priv, const struct LutsrModel *m, unsigned cpu_flags)
             c->goff[j] = c->g_total;
             c->g_total += c->ch[j];
         }
+    c->edge = graph_reach(c);
     /* The halo: input rows a 1-row tile needs beyond its own. */
     max_extent(c, NULL, 0, 1, c->rows_tile);
     const int halo = c->rows_tile[0] - 1;

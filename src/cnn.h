@@ -135,6 +135,7 @@ typedef struct CnnContext {
     const LutsrCnnLayer *layers;    /* the model's (the model outlives us) */
     int n_layers, scale;
     int tile_rows;                  /* LR rows per tile */
+    int edge;                       /* LR pixels of edge replication around the plane */
     int tile_cols;                  /* LR columns per tile */
     float from_pixel[256];          /* pixel / 255 (a division per pixel showed in profiles) */
     int max_head;                   /* the graph ends in the eSR-MAX head: run fused */

@@ -85,7 +85,9 @@ class CnnPipeline:
         # replicate-padded by its reach (at most 8 LR pixels), and the
         # output is cropped back.
         pad = cfg.get("model", {}).get("train_pad")
-        self.pad = min(8, cnn_export.lr_radius(rows, self.scale)) if pad is None else int(pad)
+        # predict() extends a frame by the whole reach, as the engine does.
+        self.reach = cnn_export.lr_radius(rows, self.scale)
+        self.pad = min(8, self.reach) if pad is None else int(pad)
 
     def params(self, stage):
         assert stage == "net"
@@ -107,10 +109,17 @@ class CnnPipeline:
         raise KeyError(stage)
 
     def predict(self, stage, lr_u8):
+        """The engine's output: the frame extended by the reach in copies of
+        its edge pixels (docs/cnn.md, "Plane edges"), the centre kept."""
+        r, s = self.reach, self.scale
         self.net.eval()
         with torch.no_grad():
-            x = torch.from_numpy(np.ascontiguousarray(lr_u8, np.float32) / np.float32(255))
-            y = self.net(x[None, None].to(self.device))[0, 0].cpu().numpy()
+            x = torch.from_numpy(np.ascontiguousarray(lr_u8, np.float32) / np.float32(255))[None, None]
+            if r:
+                x = F.pad(x, (r, r, r, r), mode="replicate")
+            y = self.net(x.to(self.device))[0, 0].cpu().numpy()
+            if r:
+                y = y[r * s:y.shape[0] - r * s, r * s:y.shape[1] - r * s]
         self.net.train()
         return quantize(y)
 
@@ -286,7 +295,7 @@ def cmd_selftest(a):
             rows, weights = cnn_export.to_graph(net)
             with torch.no_grad():
                 want = net(x)
-                got = cnn_export.run_graph(rows, weights, x)
+                got = cnn_export.run_graph(rows, weights, x, edge=False)
             d = float((got - want).abs().max()) if got.shape == want.shape else float("inf")
             ok = d < 1e-4 and want.shape[-2:] == (23 * s, 19 * s) and float(want.std()) > 1e-3
             extra = ""

@@ -247,8 +247,9 @@ def macs_per_lr_pixel(rows, weights, scale):
 
 
 def lr_radius(rows, scale):
-    """How far (LR pixels) an output pixel's inputs reach: the border
-    a plane edge (zero padding) influences."""
+    """How far (LR pixels) an output pixel's inputs reach: docs/cnn.md's
+    reach R, the edge replication around the plane the graph sees (src/cnn.c
+    graph_reach() is the same rule)."""
     r = [0]
     for op, in0, in1, c_out, p0, p1, p2, p3 in rows:
         v = max(r[in0], r[in1] if in1 >= 0 else 0)
@@ -285,10 +286,30 @@ def _tensor(v, device):
     return v.to(device=device, dtype=torch.float32)
 
 
-def run_graph(rows, weights, x):
+def graph_scale(rows):
+    """The scale of a graph: the factor of its first DECONV / PIXEL_SHUFFLE
+    (the one that leaves LR space)."""
+    for op, in0, in1, c_out, p0, p1, p2, p3 in rows:
+        if op == OPS["deconv"]:
+            return p1
+        if op == OPS["pixel_shuffle"]:
+            return p0
+    raise ValueError("graph has no upscaling layer")
+
+
+def run_graph(rows, weights, x, edge=True):
     """docs/cnn.md's semantics in PyTorch: x N x 1 x h x w (pixel / 255),
-    returns buffer L (N x 1 x sh x sw). Differentiable in x (a .lsr CNN
-    can serve as a distillation teacher through it)."""
+    returns buffer L (N x 1 x sh x sw). edge: the plane extended by the
+    reach R in copies of its edge pixels, the centre of the result kept, as
+    the engine does; False: the bare graph (zero padding at x's edges).
+    Differentiable in x (a .lsr CNN can serve as a distillation teacher
+    through it)."""
+    if edge:
+        s = graph_scale(rows)
+        r = lr_radius(rows, s)
+        if r:
+            y = run_graph(rows, weights, F.pad(x, (r, r, r, r), mode="replicate"), edge=False)
+            return y[..., r * s:y.shape[-2] - r * s, r * s:y.shape[-1] - r * s]
     w = {k: _tensor(v, x.device) for k, v in weights.items()}
     bufs = [x]
     for i, (op, in0, in1, c_out, p0, p1, p2, p3) in enumerate(rows):
@@ -346,14 +367,16 @@ def load_graph(path):
 
 
 class GraphModule(torch.nn.Module):
-    """A .lsr CNN as a (frozen) PyTorch module: pixel / 255 in and out."""
+    """A .lsr CNN as a (frozen) PyTorch module: pixel / 255 in and out;
+    edge as run_graph() takes it."""
 
-    def __init__(self, path):
+    def __init__(self, path, edge=True):
         super().__init__()
+        self.edge = edge
         self.s, self.rows, w = load_graph(path)
         self.w = {k: _tensor(v, "cpu") for k, v in w.items()}  # converted once, not per call
 
     def forward(self, x):
         if any(v.device != x.device for v in self.w.values()):
             self.w = {k: v.to(x.device) for k, v in self.w.items()}
-        return run_graph(self.rows, self.w, x)
+        return run_graph(self.rows, self.w, x, self.edge)

@@ -33,6 +33,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cnn_export  # noqa: E402
 import lsr_format  # noqa: E402
 
 OPS = lsr_format.CNN_OPS
@@ -288,8 +289,15 @@ def gen(args):
         for name, make in NETS:
             net = make()
             randomize(net, gen_)
+            g = Graph()
+            net.export(g)
+            scale = net.s if hasattr(net, "s") else net.last.stride[0]
+            # The engine runs the graph on the crop extended by its reach in
+            # copies of the edge pixels (docs/cnn.md, "Plane edges").
+            r = cnn_export.lr_radius(g.rows, scale)
             with torch.no_grad():
-                y = net(x)
+                y = net(F.pad(x, (r, r, r, r), mode="replicate"))
+                y = y[..., r * scale:y.shape[-2] - r * scale, r * scale:y.shape[-1] - r * scale]
                 # Random weights put the output anywhere; a final 1x1 conv
                 # (HR, 1 -> 1 channel) maps it to mean 0.5, std 0.25, so
                 # most pixels are inside 0..255 and rounding is exercised.
@@ -297,10 +305,7 @@ def gen(args):
                 cal.weight.fill_(0.25 / max(float(y.std()), 1e-3))
                 cal.bias.fill_(0.5 - float(cal.weight) * float(y.mean()))
                 y = cal(y)[0, 0].numpy()
-            g = Graph()
-            net.export(g)
             g.conv(len(g.rows), cal)
-            scale = net.s if hasattr(net, "s") else net.last.stride[0]
             lsr_format.write_cnn(os.path.join(args.dir, name + ".lsr"), scale, g.rows, g.weights,
                                  "test: %s (random weights)" % name)
             want = np.clip(np.floor(np.float32(255) * y + np.float32(0.5)), 0, 255).astype(np.uint8)

@@ -206,22 +206,20 @@ class Teacher:
         if path.endswith(".lsr"):
             import cnn_export
             try:
-                g = cnn_export.GraphModule(path)
+                g = cnn_export.GraphModule(path, edge=edge == "replicate")
             except ValueError as e:
                 raise SystemExit("distill: %s (a LUT teacher is given as its run folder)" % e)
             scale, what = g.s, "cnn graph, %d layers" % len(g.rows)
             # A patch's edges are not the image's: seen through zero
             # padding, a teacher's output there is worse than its own
-            # (ECBSR x2: a 6 LR pixel band, 44% of a 48 x 48 patch).
-            p = min(8, cnn_export.lr_radius(g.rows, g.s)) if edge == "replicate" else 0
+            # (ECBSR x2: a 6 LR pixel band, 44% of a 48 x 48 patch). With
+            # "replicate" the graph sees the patch extended by its reach, as
+            # the engine extends a frame; "zero" reproduces the older runs.
+            p = cnn_export.lr_radius(g.rows, g.s) if edge == "replicate" else 0
             what += ", edge %s%s" % (edge, " %d" % p if p else "")
 
-            def graph(lr, g=g, p=p, s=g.s):
-                x = torch.nn.functional.pad(lr / 255.0, (p, p, p, p), mode="replicate") if p else lr / 255.0
-                y = g(x)
-                if p:
-                    y = y[..., p * s:y.shape[-2] - p * s, p * s:y.shape[-1] - p * s]
-                return torch.clamp(y * 255.0, 0.0, 255.0)
+            def graph(lr, g=g):
+                return torch.clamp(g(lr / 255.0) * 255.0, 0.0, 255.0)
             self.fn = graph
         else:
             tp, st = export.load_pipeline(path, device)

@@ -60,7 +60,7 @@ grep -q 'imdn, 7 blocks: rejected' "$T/tpy.out" || fail "7-block IMDN not refuse
 [ "$(grep -c '^IMDN (.*residual) .* 122 ' "$T/tpy.out")" -eq 3 ] || fail "want 3 residual IMDN checks, 122 layers"
 
 # One short run per family (scales spread over 2, 3, 4).
-RUNS="esr-max:2 esr-tm:3 esr-tr:4 esr-cnn:2 ecbsr:2 ecbsr-m4c8:4 fsrcnn:3 imdn:2 imdn-res:3"
+RUNS="esr-max:2 esr-tm:3 esr-tr:4 esr-cnn:2 ecbsr:2 ecbsr-m4c8:4 fsrcnn:3 fsrcnn-res:4 imdn:2 imdn-res:3"
 for rs in $RUNS; do
     r=${rs%:*} s=${rs#*:}
     extra=""
@@ -69,7 +69,7 @@ for rs in $RUNS; do
     case $r in imdn*) extra="--set model.blocks=2";; esac
     tpy training/train.py --config training/configs/$r-x$s.json $COMMON $extra --out "$T/$r"
     [ -f "$T/$r/cnn-x$s.lsr" ] || fail "$r: no model exported"
-    grep -q '\[net\] 3/3 loss [0-9.]* lr' "$T/tpy.out" || fail "$r: progress: $(cat "$T/tpy.out")"
+    grep -q '\[net\] \([0-9]*\)/\1 loss [0-9.]* lr' "$T/tpy.out" || fail "$r: progress: $(cat "$T/tpy.out")"
 done
 ok info "$T/ecbsr/cnn-x2.lsr"
 for want in 'kind: cnn (layer graph, 14 layers' 'arch: ecbsr' 'network: ECBSR-M4C16' \
@@ -84,10 +84,15 @@ grep -q 'kind: cnn (layer graph, 46 layers' "$T/ok.out" || fail "imdn-res: $(hea
 # C engine vs the PyTorch network on a structured 41x29 image.
 "$TPY" -c 'import sys; sys.path.insert(0, "training"); import numpy as np, data
 data._synthetic_image(np.random.default_rng(3), 29, 41).tofile(sys.argv[1])' "$T/in.raw"
-DIRS=$(for rs in $RUNS; do printf '%s ' "$T/${rs%:*}"; done)
+# Plain FSRCNN after 3 iterations is too flat (about 10 levels, once the
+# engine no longer zero-pads the frame's edges, whose artefacts made
+# levels): its residual form stands in; cnn_torch.sh checks plain FSRCNN
+# with random weights.
+CMP_RUNS=$(echo "$RUNS" | sed 's/fsrcnn:3 //')
+DIRS=$(for rs in $CMP_RUNS; do printf '%s ' "$T/${rs%:*}"; done)
 tpy training/cnn.py infer-runs --size 41x29 "$T/in.raw" $DIRS
 PAIRS=
-for rs in $RUNS; do
+for rs in $CMP_RUNS; do
     d="$T/${rs%:*}"
     for cpu in none auto; do
         ok upscale -q -m "$d/cnn-x${rs#*:}.lsr" -i "$T/in.raw" -o "$d/c-$cpu.raw" --size 41x29 \
